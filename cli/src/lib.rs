@@ -1,0 +1,85 @@
+//! The `schedctl` command line: argument parsing, rendering and exit codes.
+//!
+//! `main.rs` only calls [`run`]; each subcommand lives in `cmd/<name>.rs` and turns validated
+//! arguments into output. This is the only crate with clap and tables.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+pub mod exit;
+mod output;
+mod timearg;
+
+/// See what your schedules will do before production.
+///
+/// schedctl computes fire times exactly as APScheduler 3.x does and simulates a scheduler
+/// (coalescing, max_instances, misfire grace, worker pools) over any window on a virtual clock.
+#[derive(Debug, Parser)]
+#[command(name = "schedctl", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Next(cmd::next::NextArgs),
+    Simulate(cmd::simulate::SimulateArgs),
+}
+
+/// Runs the command line `args` (the program name first) and returns the exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Next(args) => cmd::next::run(args, &mut out),
+        Command::Simulate(args) => cmd::simulate::run(args, &mut out),
+    };
+    let result = result.and_then(|code| out.flush().map(|()| code).map_err(output::Failure::from));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(output::Failure::BrokenPipe) => ExitCode::from(exit::OK),
+        Err(output::Failure::Io(e)) => {
+            eprintln!("error: cannot write output: {e}");
+            ExitCode::from(exit::USAGE)
+        }
+        Err(output::Failure::Input(message)) => {
+            eprint!("{message}");
+            if !message.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,1052 @@
+//! The cron trigger: APScheduler 3.x `CronTrigger`, field for field.
+//!
+//! Owns the eight calendar fields, their expressions (`*`, `*/a`, `a-b/c`, names, `3rd fri`,
+//! `last sun`, `last`), APScheduler's defaulting rule for unset fields, and the search for the
+//! next fire time.
+//!
+//! The search is APScheduler's own algorithm, ported step for step because its answers around
+//! DST depend on each step: fields are visited from year to second; a field with no valid value
+//! left increments the field before it (adding the wall-clock difference to the *instant*,
+//! which is why a fire in a DST gap is shifted by the gap), a field with a later valid value is
+//! set directly on the wall clock (keeping the fold bit, which is why a fold fires twice). What
+//! is not APScheduler's is the representation: each field's allowed values are a precomputed
+//! bitset, so "the next valid value" is a bit scan instead of a walk over expressions.
+
+use std::fmt;
+
+use crate::civil::{days_from_civil, days_in_month, iso_week, weekday_mon0, Civil, US_PER_SEC};
+use crate::error::{ErrorKind, EvalError, ParseError};
+use crate::jitter::JitterRng;
+use crate::time::{Tz, ZonedTime};
+use crate::zone::Zone;
+
+/// The fields of a cron trigger, most significant first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CronField {
+    /// 4-digit year, 1970..=9999.
+    Year,
+    /// 1..=12 or jan..dec.
+    Month,
+    /// Day of month 1..=31, `last`, `3rd fri`, `last sun`.
+    Day,
+    /// ISO week 1..=53.
+    Week,
+    /// 0..=6 with 0 = Monday, or mon..sun.
+    DayOfWeek,
+    /// 0..=23.
+    Hour,
+    /// 0..=59.
+    Minute,
+    /// 0..=59.
+    Second,
+}
+
+impl CronField {
+    /// All fields in APScheduler's order.
+    pub const ALL: [CronField; 8] = [
+        CronField::Year,
+        CronField::Month,
+        CronField::Day,
+        CronField::Week,
+        CronField::DayOfWeek,
+        CronField::Hour,
+        CronField::Minute,
+        CronField::Second,
+    ];
+
+    /// The field's name in trigger strings.
+    pub fn name(self) -> &'static str {
+        match self {
+            CronField::Year => "year",
+            CronField::Month => "month",
+            CronField::Day => "day",
+            CronField::Week => "week",
+            CronField::DayOfWeek => "day_of_week",
+            CronField::Hour => "hour",
+            CronField::Minute => "minute",
+            CronField::Second => "second",
+        }
+    }
+
+    /// The field of a name.
+    pub fn from_name(name: &str) -> Option<CronField> {
+        CronField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Smallest value.
+    pub fn min(self) -> u32 {
+        match self {
+            CronField::Year => 1970,
+            CronField::Month | CronField::Day | CronField::Week => 1,
+            _ => 0,
+        }
+    }
+
+    /// Largest value (for `day`, months may end earlier).
+    pub fn max(self) -> u32 {
+        match self {
+            CronField::Year => 9999,
+            CronField::Month => 12,
+            CronField::Day => 31,
+            CronField::Week => 53,
+            CronField::DayOfWeek => 6,
+            CronField::Hour => 23,
+            CronField::Minute | CronField::Second => 59,
+        }
+    }
+
+    /// Whether the field is a component of the datetime (week and day_of_week are not: they
+    /// are tested, and the day is stepped until they match).
+    fn is_real(self) -> bool {
+        !matches!(self, CronField::Week | CronField::DayOfWeek)
+    }
+
+    /// The value APScheduler gives an unset field after the least significant set one.
+    fn default_expr(self) -> &'static str {
+        match self {
+            CronField::Month | CronField::Day => "1",
+            CronField::Hour | CronField::Minute | CronField::Second => "0",
+            _ => "*",
+        }
+    }
+
+    /// What the field accepts, for help lines.
+    pub fn allowed(self) -> &'static str {
+        match self {
+            CronField::Year => "year: 1970-9999, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`",
+            CronField::Month => "month: 1-12 or jan-dec, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`",
+            CronField::Day => {
+                "day: 1-31, `last`, `1st`..`5th` or `last` + weekday (`3rd fri`), `*`, `*/n`, `a-b/n`, lists"
+            }
+            CronField::Week => "week: ISO week 1-53, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`",
+            CronField::DayOfWeek => {
+                "day_of_week: 0-6 or mon-sun (0 = mon in APScheduler), `*`, `a-b`, lists `a,b`"
+            }
+            CronField::Hour => "hour: 0-23, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`",
+            CronField::Minute => "minute: 0-59, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`",
+            CronField::Second => "second: 0-59, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`",
+        }
+    }
+
+    fn value_of(self, c: &Civil, days: i64) -> u32 {
+        match self {
+            CronField::Year => c.year as u32,
+            CronField::Month => c.month,
+            CronField::Day => c.day,
+            CronField::Week => iso_week(days),
+            CronField::DayOfWeek => weekday_mon0(days),
+            CronField::Hour => c.hour,
+            CronField::Minute => c.minute,
+            CronField::Second => c.second,
+        }
+    }
+}
+
+impl fmt::Display for CronField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const POSITIONS: [&str; 6] = ["1st", "2nd", "3rd", "4th", "5th", "last"];
+
+/// One expression of a field's comma-separated list, as APScheduler compiles it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Expr {
+    /// `*` or `*/step`.
+    All { step: Option<u32> },
+    /// `a`, `a-b`, `a/step` (a to the maximum), `a-b/step`.
+    Range {
+        first: u32,
+        last: Option<u32>,
+        step: Option<u32>,
+    },
+    /// `jan`, `jan-mar` (months).
+    MonthRange { first: u32, last: u32 },
+    /// `mon`, `mon-fri` (weekdays, 0 = mon).
+    WeekdayRange { first: u32, last: u32 },
+    /// `1st mon` .. `5th mon` (`nth` 0..=4) or `last mon` (`nth` 5).
+    WeekdayPosition { nth: u8, weekday: u32 },
+    /// `last`: the last day of the month.
+    LastDay,
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Expr::All { step: None } => f.write_str("*"),
+            Expr::All { step: Some(s) } => write!(f, "*/{s}"),
+            Expr::Range { first, last, step } => {
+                match last {
+                    Some(l) if l != first || step.is_some() => write!(f, "{first}-{l}")?,
+                    _ => write!(f, "{first}")?,
+                }
+                if let Some(s) = step {
+                    write!(f, "/{s}")?;
+                }
+                Ok(())
+            }
+            Expr::MonthRange { first, last } => name_range(f, &MONTHS, first - 1, last - 1),
+            Expr::WeekdayRange { first, last } => name_range(f, &WEEKDAYS, first, last),
+            Expr::WeekdayPosition { nth, weekday } => {
+                write!(
+                    f,
+                    "{} {}",
+                    POSITIONS[usize::from(nth)],
+                    WEEKDAYS[weekday as usize]
+                )
+            }
+            Expr::LastDay => f.write_str("last"),
+        }
+    }
+}
+
+fn name_range(f: &mut fmt::Formatter<'_>, names: &[&str], first: u32, last: u32) -> fmt::Result {
+    if first == last {
+        f.write_str(names[first as usize])
+    } else {
+        write!(f, "{}-{}", names[first as usize], names[last as usize])
+    }
+}
+
+/// A set of small integers (values 0..64 in one word, years in a boxed slice).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Bits {
+    Small(u64),
+    /// Bit `i` is the year `1970 + i`.
+    Years(Box<[u64]>),
+}
+
+impl Bits {
+    fn new(field: CronField) -> Bits {
+        if field == CronField::Year {
+            Bits::Years(vec![0; 8030usize.div_ceil(64)].into_boxed_slice())
+        } else {
+            Bits::Small(0)
+        }
+    }
+
+    fn insert(&mut self, v: u32) {
+        match self {
+            Bits::Small(b) => *b |= 1 << v,
+            Bits::Years(words) => {
+                let i = (v - 1970) as usize;
+                words[i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+
+    /// The smallest member `>= from` and `<= max`.
+    fn next_from(&self, from: u32, max: u32) -> Option<u32> {
+        match self {
+            Bits::Small(b) => {
+                if from > 63 {
+                    return None;
+                }
+                let rest = b & (!0u64 << from);
+                let v = rest.trailing_zeros();
+                (rest != 0 && v <= max).then_some(v)
+            }
+            Bits::Years(words) => {
+                let mut i = from.max(1970).checked_sub(1970)? as usize;
+                while i < 8030 {
+                    let w = words[i / 64] & (!0u64 << (i % 64));
+                    if w != 0 {
+                        let v = (i / 64 * 64) as u32 + w.trailing_zeros() + 1970;
+                        return (v <= max).then_some(v);
+                    }
+                    i = (i / 64 + 1) * 64;
+                }
+                None
+            }
+        }
+    }
+}
+
+/// A compiled field: its expressions, and the values they allow.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    field: CronField,
+    exprs: Vec<Expr>,
+    is_default: bool,
+    /// Values allowed by the month-independent expressions.
+    bits: Bits,
+    /// `day` only: `(nth, weekday)` positions, which depend on the month.
+    positions: Vec<(u8, u32)>,
+    /// `day` only: `last` was given.
+    last_day: bool,
+}
+
+impl Field {
+    fn compile(field: CronField, exprs: Vec<Expr>, is_default: bool) -> Field {
+        let mut bits = Bits::new(field);
+        let mut positions = Vec::new();
+        let mut last_day = false;
+        let (lo, hi) = (field.min(), field.max());
+        for e in &exprs {
+            let (first, last, step) = match *e {
+                Expr::All { step } => (lo, hi, step.unwrap_or(1)),
+                Expr::Range { first, last, step } => (first, last.unwrap_or(hi), step.unwrap_or(1)),
+                Expr::MonthRange { first, last } | Expr::WeekdayRange { first, last } => {
+                    (first, last, 1)
+                }
+                Expr::WeekdayPosition { nth, weekday } => {
+                    positions.push((nth, weekday));
+                    continue;
+                }
+                Expr::LastDay => {
+                    last_day = true;
+                    continue;
+                }
+            };
+            let mut v = first.max(lo);
+            while v <= last.min(hi) {
+                bits.insert(v);
+                v += step;
+            }
+        }
+        Field {
+            field,
+            exprs,
+            is_default,
+            bits,
+            positions,
+            last_day,
+        }
+    }
+
+    /// The field.
+    pub fn field(&self) -> CronField {
+        self.field
+    }
+
+    /// The expressions, in the order given.
+    pub fn exprs(&self) -> &[Expr] {
+        &self.exprs
+    }
+
+    /// True when the field was not given and took APScheduler's default.
+    pub fn is_default(&self) -> bool {
+        self.is_default
+    }
+
+    /// APScheduler's `get_max` for a date.
+    fn max_at(&self, c: &Civil) -> u32 {
+        if self.field == CronField::Day {
+            days_in_month(c.year, c.month)
+        } else {
+            self.field.max()
+        }
+    }
+
+    /// APScheduler's `get_next_value`: the smallest allowed value at or after the date's own.
+    fn next_value(&self, c: &Civil, current: u32) -> Option<u32> {
+        let max = self.max_at(c);
+        let mut best = self.bits.next_from(current.max(self.field.min()), max);
+        if self.field == CronField::Day {
+            if !self.positions.is_empty() {
+                let first_wd = weekday_mon0(days_from_civil(c.year, c.month, 1));
+                for &(nth, weekday) in &self.positions {
+                    if let Some(d) = weekday_position(first_wd, max, nth, weekday) {
+                        if d >= current && best.is_none_or(|b| d < b) {
+                            best = Some(d);
+                        }
+                    }
+                }
+            }
+            if self.last_day && best.is_none_or(|b| max < b) {
+                best = Some(max);
+            }
+        }
+        best
+    }
+
+    /// Whether the field can ever match, ignoring the other fields.
+    fn can_match(&self) -> bool {
+        match &self.bits {
+            Bits::Small(b) => *b != 0 || !self.positions.is_empty() || self.last_day,
+            Bits::Years(w) => w.iter().any(|x| *x != 0),
+        }
+    }
+}
+
+/// The day of the month of the `nth` (0-based; 5 = last) `weekday` of a month whose first day is
+/// `first_wd` and which has `last_day` days.
+fn weekday_position(first_wd: u32, last_day: u32, nth: u8, weekday: u32) -> Option<u32> {
+    let mut first_hit = weekday as i64 - first_wd as i64 + 1;
+    if first_hit <= 0 {
+        first_hit += 7;
+    }
+    let target = if nth < 5 {
+        first_hit + i64::from(nth) * 7
+    } else {
+        first_hit + ((i64::from(last_day) - first_hit) / 7) * 7
+    };
+    (target <= i64::from(last_day)).then_some(target as u32)
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.exprs.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A parsed, validated cron trigger.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CronTrigger {
+    fields: [Field; 8],
+    zone: Zone,
+    start_date: Option<ZonedTime>,
+    end_date: Option<ZonedTime>,
+    jitter: Option<i64>,
+}
+
+/// A field's value text and where it starts in the trigger string.
+pub(crate) struct FieldText<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) offset: usize,
+}
+
+impl CronTrigger {
+    /// Builds the trigger from the given field texts (unset fields get APScheduler's default),
+    /// pushing one error per bad expression.
+    pub(crate) fn build(
+        given: [Option<FieldText<'_>>; 8],
+        zone: Zone,
+        start_date: Option<ZonedTime>,
+        end_date: Option<ZonedTime>,
+        jitter: Option<i64>,
+        errors: &mut Vec<ParseError>,
+    ) -> Option<CronTrigger> {
+        let mut remaining = given.iter().filter(|g| g.is_some()).count();
+        let mut assign_defaults = false;
+        let mut fields = Vec::with_capacity(8);
+        let before = errors.len();
+        for (field, text) in CronField::ALL.into_iter().zip(given.iter()) {
+            let (exprs, is_default) = match text {
+                Some(t) => {
+                    remaining -= 1;
+                    assign_defaults = remaining == 0;
+                    (compile_field(field, t.text, t.offset, errors), false)
+                }
+                None if assign_defaults => {
+                    (compile_field(field, field.default_expr(), 0, errors), true)
+                }
+                None => (vec![Expr::All { step: None }], true),
+            };
+            fields.push(Field::compile(field, exprs, is_default));
+        }
+        if errors.len() > before {
+            return None;
+        }
+        let fields: [Field; 8] = fields.try_into().ok()?;
+        Some(CronTrigger {
+            fields,
+            zone,
+            start_date,
+            end_date,
+            jitter,
+        })
+    }
+
+    /// The fields, year first.
+    pub fn fields(&self) -> &[Field; 8] {
+        &self.fields
+    }
+
+    /// The zone the fields are read in.
+    pub fn zone(&self) -> Zone {
+        self.zone
+    }
+
+    /// The earliest possible fire (inclusive).
+    pub fn start_date(&self) -> Option<ZonedTime> {
+        self.start_date
+    }
+
+    /// The latest possible fire (inclusive).
+    pub fn end_date(&self) -> Option<ZonedTime> {
+        self.end_date
+    }
+
+    /// The most seconds a fire may be delayed at random.
+    pub fn jitter(&self) -> Option<i64> {
+        self.jitter
+    }
+
+    /// Whether some field rules out every value (then the trigger never fires).
+    pub fn is_empty(&self) -> bool {
+        self.fields.iter().any(|f| !f.can_match())
+    }
+
+    fn tz(&self) -> Tz {
+        Tz::Zone(self.zone)
+    }
+
+    /// APScheduler's `CronTrigger.get_next_fire_time(previous_fire_time, now)`.
+    pub(crate) fn next_fire_time(
+        &self,
+        prev: Option<&ZonedTime>,
+        now: &ZonedTime,
+        rng: &mut JitterRng,
+    ) -> Result<Option<ZonedTime>, EvalError> {
+        let tz = self.tz();
+        let start = match prev {
+            Some(prev) => {
+                let candidate = now.instant().min(prev.utc_add(1)?.instant());
+                let start = ZonedTime::from_instant(candidate, tz)?;
+                if py_eq(&start, prev) {
+                    start.utc_add(1)?
+                } else {
+                    start
+                }
+            }
+            None => match &self.start_date {
+                Some(sd) => ZonedTime::from_instant(now.instant().max(sd.instant()), tz)?,
+                None => *now,
+            },
+        };
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let mut next = datetime_ceil(&start)?.canonical_in(tz)?;
+        let mut fieldnum: isize = 0;
+        while (0..8).contains(&fieldnum) {
+            let field = &self.fields[fieldnum as usize];
+            let c = next.civil();
+            let days = next.local_micros().div_euclid(crate::civil::US_PER_DAY);
+            let current = field.field.value_of(&c, days);
+            match field.next_value(&c, current) {
+                None => (next, fieldnum) = self.increment(&next, fieldnum - 1)?,
+                Some(v) if v > current => {
+                    if field.field.is_real() {
+                        next = self.set_field(&next, fieldnum as usize, v)?;
+                        fieldnum += 1;
+                    } else {
+                        (next, fieldnum) = self.increment(&next, fieldnum)?;
+                    }
+                }
+                Some(_) => fieldnum += 1,
+            }
+            if let Some(end) = &self.end_date {
+                if next.py_cmp(end).is_gt() {
+                    return Ok(None);
+                }
+            }
+        }
+        if fieldnum < 0 {
+            return Ok(None);
+        }
+        if let Some(j) = self.jitter.filter(|j| *j != 0) {
+            // APScheduler adds the jitter to the wall clock (`datetime + timedelta`).
+            let delta = (rng.uniform(0.0, j as f64) * 1e6).round() as i64;
+            next = ZonedTime::from_wall(next.local_micros() + delta, next.fold(), next.tz())?;
+        }
+        match &self.end_date {
+            Some(end) if end.py_cmp(&next).is_lt() => Ok(Some(*end)),
+            _ => Ok(Some(next)),
+        }
+    }
+
+    /// APScheduler's `_increment_field_value`, including its walk to negative field indices
+    /// (Python list indexing from the end) when the year is exhausted.
+    fn increment(
+        &self,
+        date: &ZonedTime,
+        mut fieldnum: isize,
+    ) -> Result<(ZonedTime, isize), EvalError> {
+        let c = date.civil();
+        let mut values = c;
+        values.micro = 0;
+        let n = self.fields.len() as isize;
+        let mut i: isize = 0;
+        while i < n {
+            let idx = if i < 0 { i + n } else { i };
+            if idx < 0 {
+                // Python raises IndexError here: only a date already at 9999-12-31 23:59:59
+                // gets this far, so there is no next fire within the supported range.
+                return Err(EvalError::OutOfRange);
+            }
+            let field = &self.fields[idx as usize];
+            if !field.field.is_real() {
+                if i == fieldnum {
+                    fieldnum -= 1;
+                    i -= 1;
+                } else {
+                    i += 1;
+                }
+                continue;
+            }
+            let days = date.local_micros().div_euclid(crate::civil::US_PER_DAY);
+            if i < fieldnum {
+                set_civil(&mut values, field.field, field.field.value_of(&c, days));
+                i += 1;
+            } else if i > fieldnum {
+                set_civil(&mut values, field.field, field.field.min());
+                i += 1;
+            } else {
+                let value = field.field.value_of(&c, days);
+                if value == field.max_at(&c) {
+                    fieldnum -= 1;
+                    i -= 1;
+                } else {
+                    set_civil(&mut values, field.field, value + 1);
+                    i += 1;
+                }
+            }
+        }
+        if !values.is_valid() {
+            return Err(EvalError::OutOfRange);
+        }
+        let difference = values.to_local_us() - date.local_micros();
+        Ok((date.utc_add(difference)?, fieldnum))
+    }
+
+    /// APScheduler's `_set_field_value`: a wall time, not normalised, keeping the fold bit.
+    fn set_field(
+        &self,
+        date: &ZonedTime,
+        fieldnum: usize,
+        value: u32,
+    ) -> Result<ZonedTime, EvalError> {
+        let c = date.civil();
+        let mut values = c;
+        values.micro = 0;
+        for (i, field) in self.fields.iter().enumerate() {
+            if !field.field.is_real() {
+                continue;
+            }
+            let v = match i.cmp(&fieldnum) {
+                std::cmp::Ordering::Less => continue,
+                std::cmp::Ordering::Greater => field.field.min(),
+                std::cmp::Ordering::Equal => value,
+            };
+            set_civil(&mut values, field.field, v);
+        }
+        Ok(ZonedTime::from_wall(
+            values.to_local_us(),
+            date.fold(),
+            self.tz(),
+        )?)
+    }
+}
+
+fn set_civil(c: &mut Civil, field: CronField, v: u32) {
+    match field {
+        CronField::Year => c.year = v as i32,
+        CronField::Month => c.month = v,
+        CronField::Day => c.day = v,
+        CronField::Hour => c.hour = v,
+        CronField::Minute => c.minute = v,
+        CronField::Second => c.second = v,
+        CronField::Week | CronField::DayOfWeek => {}
+    }
+}
+
+/// APScheduler's `datetime_ceil`: round up to a whole second through the instant.
+pub(crate) fn datetime_ceil(t: &ZonedTime) -> Result<ZonedTime, EvalError> {
+    let micro = t.local_micros().rem_euclid(US_PER_SEC);
+    if micro > 0 {
+        Ok(t.utc_add(US_PER_SEC - micro)?)
+    } else {
+        Ok(*t)
+    }
+}
+
+/// Python's `==` on aware datetimes: same IANA zone compares wall clocks; otherwise instants,
+/// but never equal when either wall time is ambiguous or missing (PEP 495's inter-zone rule).
+fn py_eq(a: &ZonedTime, b: &ZonedTime) -> bool {
+    match (a.tz(), b.tz()) {
+        (Tz::Zone(x), Tz::Zone(y)) if x == y => a.local_micros() == b.local_micros(),
+        _ => {
+            let fold_dependent = |t: &ZonedTime| match t.tz() {
+                Tz::Zone(z) => {
+                    let secs = t.local_micros().div_euclid(US_PER_SEC);
+                    z.offset_for_wall(secs, false) != z.offset_for_wall(secs, true)
+                }
+                Tz::Fixed(_) => false,
+            };
+            !fold_dependent(a) && !fold_dependent(b) && a.instant() == b.instant()
+        }
+    }
+}
+
+/// Compiles one field's comma-separated expression list, pushing an error per bad expression.
+fn compile_field(
+    field: CronField,
+    text: &str,
+    offset: usize,
+    errors: &mut Vec<ParseError>,
+) -> Vec<Expr> {
+    let mut exprs = Vec::new();
+    // APScheduler strips the value and splits it on ` *, *`.
+    let lead = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    let mut pos = offset + lead;
+    for raw in trimmed.split(',') {
+        let start = pos + (raw.len() - raw.trim_start_matches(' ').len());
+        let expr = raw.trim_matches(' ');
+        pos += raw.len() + 1;
+        let span = start..start + expr.len().max(1);
+        match compile_expr(field, expr) {
+            Ok(e) => exprs.push(e),
+            Err(kind) => errors.push(ParseError::new(span, kind)),
+        }
+    }
+    exprs
+}
+
+/// Leading ASCII digits of `s` as a number (saturating), and how many bytes they take.
+fn leading_number(s: &str) -> Option<(u64, usize)> {
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return None;
+    }
+    let v = s[..n].bytes().fold(0u64, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    Some((v, n))
+}
+
+/// Leading ASCII letters of `s`.
+fn leading_letters(s: &str) -> &str {
+    let n = s.bytes().take_while(u8::is_ascii_alphabetic).count();
+    &s[..n]
+}
+
+/// `*` or `*/n`, matched whole.
+fn parse_all(expr: &str) -> Option<Option<u64>> {
+    let rest = expr.strip_prefix('*')?;
+    if rest.is_empty() {
+        return Some(None);
+    }
+    let digits = rest.strip_prefix('/')?;
+    match leading_number(digits) {
+        Some((v, n)) if n == digits.len() => Some(Some(v)),
+        _ => None,
+    }
+}
+
+/// `a`, `a-b`, `a/n`, `a-b/n`, matched whole.
+fn parse_range(expr: &str) -> Option<(u64, Option<u64>, Option<u64>)> {
+    let (first, n) = leading_number(expr)?;
+    let mut rest = &expr[n..];
+    let mut last = None;
+    if let Some(r) = rest.strip_prefix('-') {
+        let (v, n) = leading_number(r)?;
+        last = Some(v);
+        rest = &r[n..];
+    }
+    let mut step = None;
+    if let Some(r) = rest.strip_prefix('/') {
+        let (v, n) = leading_number(r)?;
+        step = Some(v);
+        rest = &r[n..];
+    }
+    rest.is_empty().then_some((first, last, step))
+}
+
+fn to_u32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// One expression, validated as APScheduler validates it (same order of checks).
+fn compile_expr(field: CronField, expr: &str) -> Result<Expr, ErrorKind> {
+    let (lo, hi) = (u64::from(field.min()), u64::from(field.max()));
+    let step_check = |step: Option<u64>, range: u64| -> Result<(), ErrorKind> {
+        match step {
+            Some(s) if s > range => Err(ErrorKind::StepTooLarge {
+                field,
+                step: s,
+                range,
+            }),
+            _ => Ok(()),
+        }
+    };
+    if let Some(step) = parse_all(expr) {
+        if step == Some(0) {
+            return Err(ErrorKind::ZeroStep { field });
+        }
+        step_check(step, hi - lo)?;
+        return Ok(Expr::All {
+            step: step.map(to_u32),
+        });
+    }
+    if let Some((first, last, step)) = parse_range(expr) {
+        if step == Some(0) {
+            return Err(ErrorKind::ZeroStep { field });
+        }
+        let last = if last.is_none() && step.is_none() {
+            Some(first)
+        } else {
+            last
+        };
+        if let Some(l) = last {
+            if first > l {
+                return Err(ErrorKind::ReversedRange {
+                    field,
+                    first,
+                    last: l,
+                });
+            }
+        }
+        step_check(step, hi - lo)?;
+        if first < lo {
+            return Err(ErrorKind::BelowMinimum {
+                field,
+                value: first,
+                min: field.min(),
+            });
+        }
+        if let Some(l) = last {
+            if l > hi {
+                return Err(ErrorKind::AboveMaximum {
+                    field,
+                    value: l,
+                    max: field.max(),
+                });
+            }
+        }
+        // APScheduler: `(self.last or MAX) - self.first` (a last of 0 counts as the maximum).
+        let range = match last {
+            Some(l) if l != 0 => l - first,
+            _ => hi - first,
+        };
+        step_check(step, range)?;
+        return Ok(Expr::Range {
+            first: to_u32(first),
+            last: last.map(to_u32),
+            step: step.map(to_u32),
+        });
+    }
+    match field {
+        CronField::Month => {
+            if let Some((first, last)) = name_range_prefix(expr) {
+                let f = index_of(&MONTHS, first)
+                    .ok_or_else(|| ErrorKind::BadMonthName { name: first.into() })?;
+                let l = match last {
+                    Some(l) => index_of(&MONTHS, l)
+                        .ok_or_else(|| ErrorKind::BadMonthName { name: l.into() })?,
+                    None => f,
+                };
+                return range_of_names(field, f + 1, l + 1)
+                    .map(|(first, last)| Expr::MonthRange { first, last });
+            }
+        }
+        CronField::DayOfWeek => {
+            if let Some((first, last)) = name_range_prefix(expr) {
+                let f = index_of(&WEEKDAYS, first)
+                    .ok_or_else(|| ErrorKind::BadWeekdayName { name: first.into() })?;
+                let l = match last {
+                    Some(l) => index_of(&WEEKDAYS, l)
+                        .ok_or_else(|| ErrorKind::BadWeekdayName { name: l.into() })?,
+                    None => f,
+                };
+                return range_of_names(field, f, l)
+                    .map(|(first, last)| Expr::WeekdayRange { first, last });
+            }
+        }
+        CronField::Day => {
+            if let Some((nth, name)) = position_prefix(expr) {
+                let weekday = index_of(&WEEKDAYS, name)
+                    .ok_or_else(|| ErrorKind::BadWeekdayName { name: name.into() })?;
+                return Ok(Expr::WeekdayPosition { nth, weekday });
+            }
+            if expr.len() >= 4 && expr[..4].eq_ignore_ascii_case("last") {
+                return Ok(Expr::LastDay);
+            }
+        }
+        _ => {}
+    }
+    Err(ErrorKind::UnrecognizedExpression {
+        field,
+        expr: expr.to_owned(),
+    })
+}
+
+fn range_of_names(field: CronField, first: u32, last: u32) -> Result<(u32, u32), ErrorKind> {
+    if first > last {
+        return Err(ErrorKind::ReversedRange {
+            field,
+            first: u64::from(first),
+            last: u64::from(last),
+        });
+    }
+    Ok((first, last))
+}
+
+fn index_of(names: &[&str], name: &str) -> Option<u32> {
+    names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(name))
+        .map(|i| i as u32)
+}
+
+/// APScheduler's `[a-z]+(?:-[a-z]+)?` matched at the start only (the rest is ignored).
+fn name_range_prefix(expr: &str) -> Option<(&str, Option<&str>)> {
+    let first = leading_letters(expr);
+    if first.is_empty() {
+        return None;
+    }
+    let rest = &expr[first.len()..];
+    let last = rest
+        .strip_prefix('-')
+        .map(leading_letters)
+        .filter(|l| !l.is_empty());
+    Some((first, last))
+}
+
+/// APScheduler's `(1st|2nd|3rd|4th|5th|last) +(\d+|\w+)` matched at the start only.
+fn position_prefix(expr: &str) -> Option<(u8, &str)> {
+    let (nth, rest) = POSITIONS.iter().enumerate().find_map(|(i, p)| {
+        let head = expr.get(..p.len())?;
+        head.eq_ignore_ascii_case(p)
+            .then(|| (i as u8, &expr[p.len()..]))
+    })?;
+    let name_start = rest.trim_start_matches(' ');
+    if name_start.len() == rest.len() {
+        return None;
+    }
+    let digits = name_start.bytes().take_while(u8::is_ascii_digit).count();
+    let n = if digits > 0 {
+        digits
+    } else {
+        name_start
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .map(char::len_utf8)
+            .sum()
+    };
+    (n > 0).then(|| (nth, &name_start[..n]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(field: CronField, text: &str) -> Result<Vec<Expr>, Vec<ParseError>> {
+        let mut errors = Vec::new();
+        let exprs = compile_field(field, text, 0, &mut errors);
+        if errors.is_empty() {
+            Ok(exprs)
+        } else {
+            Err(errors)
+        }
+    }
+
+    #[test]
+    fn expression_forms_compile() {
+        assert_eq!(
+            compile(CronField::Day, "last sun").expect("ok"),
+            vec![Expr::WeekdayPosition { nth: 5, weekday: 6 }]
+        );
+        assert_eq!(
+            compile(CronField::Day, "last").expect("ok"),
+            vec![Expr::LastDay]
+        );
+        assert_eq!(
+            compile(CronField::Month, "jan-mar, 6").expect("ok"),
+            vec![
+                Expr::MonthRange { first: 1, last: 3 },
+                Expr::Range {
+                    first: 6,
+                    last: Some(6),
+                    step: None
+                }
+            ]
+        );
+        assert_eq!(
+            compile(CronField::Minute, "5/15").expect("ok"),
+            vec![Expr::Range {
+                first: 5,
+                last: None,
+                step: Some(15)
+            }]
+        );
+        assert_eq!(
+            compile(CronField::DayOfWeek, "MON-fri").expect("ok"),
+            vec![Expr::WeekdayRange { first: 0, last: 4 }]
+        );
+    }
+
+    #[test]
+    fn expression_errors_follow_apscheduler_checks() {
+        let kind = |f, t| compile(f, t).expect_err("error")[0].kind().clone();
+        assert!(matches!(
+            kind(CronField::Hour, "24"),
+            ErrorKind::AboveMaximum {
+                value: 24,
+                max: 23,
+                ..
+            }
+        ));
+        assert!(matches!(
+            kind(CronField::Minute, "*/0"),
+            ErrorKind::ZeroStep { .. }
+        ));
+        assert!(matches!(
+            kind(CronField::DayOfWeek, "fri-mon"),
+            ErrorKind::ReversedRange { .. }
+        ));
+        assert!(matches!(
+            kind(CronField::Day, "6th mon"),
+            ErrorKind::UnrecognizedExpression { .. }
+        ));
+        assert!(matches!(
+            kind(CronField::Second, "0-1/8"),
+            ErrorKind::StepTooLarge {
+                step: 8,
+                range: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            kind(CronField::Year, "1969"),
+            ErrorKind::BelowMinimum { .. }
+        ));
+        assert!(matches!(
+            kind(CronField::Day, "last xyz"),
+            ErrorKind::BadWeekdayName { .. }
+        ));
+        assert!(matches!(
+            kind(CronField::Hour, ""),
+            ErrorKind::UnrecognizedExpression { .. }
+        ));
+        // `0-0/5`: APScheduler reads a last value of 0 as the maximum when checking the step.
+        assert!(compile(CronField::Minute, "0-0/5").is_ok());
+    }
+
+    #[test]
+    fn weekday_positions() {
+        // 2026-03: starts on a Sunday (6), 31 days.
+        assert_eq!(weekday_position(6, 31, 5, 6), Some(29)); // last sun
+        assert_eq!(weekday_position(6, 31, 0, 0), Some(2)); // 1st mon
+        assert_eq!(weekday_position(6, 31, 4, 0), Some(30)); // 5th mon
+        assert_eq!(weekday_position(6, 31, 4, 3), None); // no 5th thu
+    }
+
+    #[test]
+    fn year_bits_scan() {
+        let f = Field::compile(
+            CronField::Year,
+            vec![Expr::Range {
+                first: 2100,
+                last: Some(2100),
+                step: None,
+            }],
+            false,
+        );
+        assert_eq!(f.bits.next_from(2026, 9999), Some(2100));
+        assert_eq!(f.bits.next_from(2101, 9999), None);
+    }
+}

@@ -1,0 +1,276 @@
+//! Errors of trigger parsing and evaluation.
+//!
+//! Every parse error carries the byte span of the offending text in the trigger string, a
+//! message that says what was wrong, and a help line that says what is allowed. Parsing
+//! collects every error of a string ([`ParseErrors`]) instead of stopping at the first.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::cron::CronField;
+use crate::iso::IsoError;
+
+/// What was wrong with one part of a trigger string.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The text before `:` is not a trigger kind.
+    #[error("unknown trigger kind `{kind}`")]
+    UnknownKind { kind: String },
+    /// A word without `=` before any field.
+    #[error("expected `FIELD=VALUE`, found `{word}`")]
+    ExpectedField { word: String },
+    /// The same field twice.
+    #[error("field `{field}` given twice")]
+    DuplicateField { field: String },
+    /// A field this kind of trigger does not have.
+    #[error("`{kind}` triggers have no field `{field}`")]
+    UnknownField { kind: &'static str, field: String },
+    /// A cron expression of no known form.
+    #[error("`{field}` value `{expr}` is not a cron expression")]
+    UnrecognizedExpression { field: CronField, expr: String },
+    /// A value below the field's minimum.
+    #[error("`{field}` value `{value}` is below the minimum `{min}`")]
+    BelowMinimum {
+        field: CronField,
+        value: u64,
+        min: u32,
+    },
+    /// A value above the field's maximum.
+    #[error("`{field}` value `{value}` is above the maximum `{max}`")]
+    AboveMaximum {
+        field: CronField,
+        value: u64,
+        max: u32,
+    },
+    /// `a-b` with `a > b`.
+    #[error("`{field}` range `{first}-{last}` runs backwards")]
+    ReversedRange {
+        field: CronField,
+        first: u64,
+        last: u64,
+    },
+    /// A step of zero.
+    #[error("`{field}` step must be at least 1")]
+    ZeroStep { field: CronField },
+    /// A step larger than the range it steps through.
+    #[error("`{field}` step `{step}` is larger than the range it steps through ({range})")]
+    StepTooLarge {
+        field: CronField,
+        step: u64,
+        range: u64,
+    },
+    /// Not a month name.
+    #[error("`{name}` is not a month name")]
+    BadMonthName { name: String },
+    /// Not a weekday name.
+    #[error("`{name}` is not a weekday name")]
+    BadWeekdayName { name: String },
+    /// A crontab line without exactly five fields.
+    #[error("crontab needs 5 fields (minute hour day month day_of_week), found {found}")]
+    CrontabFieldCount { found: usize },
+    /// A date or datetime that cannot be read.
+    #[error("`{field}` value `{text}`: {error}")]
+    BadDate {
+        field: &'static str,
+        text: String,
+        error: IsoError,
+    },
+    /// A date outside years 1..=9999 once put in the trigger's zone.
+    #[error("`{field}` is outside years 1 to 9999")]
+    DateOutOfRange { field: &'static str },
+    /// A zone name the IANA database does not have.
+    #[error("unknown time zone `{name}`")]
+    UnknownZone {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+    /// Not an integer.
+    #[error("`{field}` value `{text}` is not an integer")]
+    BadInteger { field: &'static str, text: String },
+    /// An interval too long to represent.
+    #[error("the interval is longer than 999,999,999 days")]
+    IntervalTooLong,
+}
+
+impl ErrorKind {
+    /// One line saying what would be right.
+    pub fn help(&self) -> String {
+        match self {
+            ErrorKind::UnknownKind { .. } => {
+                "a trigger starts with `cron:`, `crontab:`, `interval:` or `date:`".into()
+            }
+            ErrorKind::ExpectedField { .. } => {
+                "write fields as `FIELD=VALUE`, e.g. `cron:hour=2 minute=30`".into()
+            }
+            ErrorKind::DuplicateField { .. } => "give each field once".into(),
+            ErrorKind::UnknownField { kind, .. } => format!("`{kind}` fields: {}", fields_of(kind)),
+            ErrorKind::UnrecognizedExpression { field, .. }
+            | ErrorKind::ZeroStep { field }
+            | ErrorKind::StepTooLarge { field, .. }
+            | ErrorKind::ReversedRange { field, .. } => field.allowed().into(),
+            ErrorKind::BelowMinimum { field, .. } | ErrorKind::AboveMaximum { field, .. } => {
+                field.allowed().into()
+            }
+            ErrorKind::BadMonthName { .. } => {
+                "months: jan feb mar apr may jun jul aug sep oct nov dec".into()
+            }
+            ErrorKind::BadWeekdayName { .. } => "weekdays: mon tue wed thu fri sat sun".into(),
+            ErrorKind::CrontabFieldCount { .. } => {
+                "e.g. `crontab:30 2 * * mon-fri` (weekday 0 = mon, as in APScheduler 3.x)".into()
+            }
+            ErrorKind::BadDate { .. } | ErrorKind::DateOutOfRange { .. } => {
+                "ISO 8601: `2026-03-01`, `2026-03-01T02:30:00`, optionally with `Z` or `+01:00`"
+                    .into()
+            }
+            ErrorKind::UnknownZone {
+                suggestion: Some(s),
+                ..
+            } => format!("did you mean `{s}`?"),
+            ErrorKind::UnknownZone { .. } => {
+                "an IANA zone name such as `Europe/Berlin`, `America/New_York` or `UTC`".into()
+            }
+            ErrorKind::BadInteger { .. } => "a whole number, e.g. `hours=2`".into(),
+            ErrorKind::IntervalTooLong => {
+                "Python's timedelta, and so APScheduler, holds at most 999,999,999 days".into()
+            }
+        }
+    }
+}
+
+fn fields_of(kind: &str) -> &'static str {
+    match kind {
+        "cron" => {
+            "year month day week day_of_week hour minute second start_date end_date timezone jitter"
+        }
+        "interval" => "weeks days hours minutes seconds start_date end_date timezone jitter",
+        _ => "run_date timezone",
+    }
+}
+
+/// One error in a trigger string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    span: Range<usize>,
+    kind: ErrorKind,
+}
+
+impl ParseError {
+    pub(crate) fn new(span: Range<usize>, kind: ErrorKind) -> ParseError {
+        ParseError { span, kind }
+    }
+
+    /// Byte range of the offending text in the trigger string.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// What was wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// All errors of one trigger string, with the string, so each can be shown with a caret.
+///
+/// ```
+/// # use schedctl_trigger::Trigger;
+/// let err = "cron:hour=24 minute=x".parse::<Trigger>().unwrap_err();
+/// assert_eq!(err.errors().len(), 2);
+/// assert_eq!(err.errors()[0].to_string(), "`hour` value `24` is above the maximum `23`");
+/// assert_eq!(err.errors()[0].span(), 10..12);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseErrors {
+    source: String,
+    errors: Vec<ParseError>,
+}
+
+impl ParseErrors {
+    pub(crate) fn new(source: &str, errors: Vec<ParseError>) -> ParseErrors {
+        ParseErrors {
+            source: source.to_owned(),
+            errors,
+        }
+    }
+
+    /// The trigger string.
+    pub fn source_text(&self) -> &str {
+        &self.source
+    }
+
+    /// Each error, in the order of the string.
+    pub fn errors(&self) -> &[ParseError] {
+        &self.errors
+    }
+
+    /// The errors drawn under the string with carets and a help line each:
+    ///
+    /// ```text
+    /// error: `hour` value `24` is above the maximum `23`
+    ///   | cron:hour=24
+    ///   |           ^^
+    ///   = help: hour: 0-23, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`
+    /// ```
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for e in &self.errors {
+            let start = self.source[..e.span.start.min(self.source.len())]
+                .chars()
+                .count();
+            let width = self.source
+                [e.span.start.min(self.source.len())..e.span.end.min(self.source.len())]
+                .chars()
+                .count()
+                .max(1);
+            out.push_str(&format!(
+                "error: {}\n  | {}\n  | {}{}\n  = help: {}\n",
+                e.kind,
+                self.source,
+                " ".repeat(start),
+                "^".repeat(width),
+                e.kind.help()
+            ));
+        }
+        out
+    }
+}
+
+impl fmt::Display for ParseErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for e in &self.errors {
+            if !first {
+                f.write_str("; ")?;
+            }
+            first = false;
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseErrors {}
+
+/// A failure while evaluating a valid trigger: the next fire would lie past year 9999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// A date computation left Python's datetime range (years 1 to 9999).
+    #[error("the next fire time would be outside years 1 to 9999")]
+    OutOfRange,
+}
+
+impl From<crate::time::OutOfRange> for EvalError {
+    fn from(_: crate::time::OutOfRange) -> EvalError {
+        EvalError::OutOfRange
+    }
+}

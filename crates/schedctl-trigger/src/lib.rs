@@ -1,0 +1,48 @@
+//! Pure, deterministic triggers with APScheduler 3.x semantics.
+//!
+//! Parse a trigger string once into a validated [`Trigger`], bind it to a scheduler start
+//! ([`Trigger::schedule`]), then ask for fires. Answers are those of APScheduler 3.11 (its
+//! quirks included: crontab weekday 0 = Monday, a DST gap shifts a fire by the gap, a fold
+//! fires twice), with zones from the bundled IANA database ([`TZDB_VERSION`]). Nothing here
+//! reads the clock, a global random generator, files or the environment.
+//!
+//! ```
+//! use schedctl_trigger::{Instant, IsoDateTime, Trigger, Tz, Zone};
+//!
+//! let berlin = Zone::get("Europe/Berlin")?;
+//! let trigger = Trigger::parse_in("cron:hour=2 minute=30", berlin)?;
+//! let from = IsoDateTime::parse("2027-03-27T00:00:00+01:00")?.resolve(Tz::Zone(berlin))?;
+//! let schedule = trigger.schedule(from.instant())?;
+//! let fires: Vec<String> = schedule
+//!     .fires(from.instant())?
+//!     .take(3)
+//!     .map(|f| f.map(|t| t.to_string()))
+//!     .collect::<Result<_, _>>()?;
+//! // 02:30 does not exist on 2027-03-28: APScheduler fires an hour later.
+//! assert_eq!(fires, [
+//!     "2027-03-27T02:30:00+01:00",
+//!     "2027-03-28T03:30:00+02:00",
+//!     "2027-03-29T02:30:00+02:00",
+//! ]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod civil;
+mod cron;
+mod error;
+mod interval;
+mod iso;
+mod jitter;
+mod time;
+mod trigger;
+mod zone;
+
+pub use cron::{CronField, CronTrigger, Expr, Field};
+pub use error::{ErrorKind, EvalError, ParseError, ParseErrors};
+pub use interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};
+pub use iso::{IsoDateTime, IsoError};
+pub use jitter::JitterRng;
+pub use time::{Instant, OutOfRange, Tz, ZonedTime};
+pub use trigger::{Fires, Schedule, Trigger};
+pub use zone::{Zone, ZoneLookupError, TZDB_VERSION};
