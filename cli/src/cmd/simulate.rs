@@ -1,17 +1,273 @@
-//! `schedctl simulate FILE`: placeholder until the core lands.
+//! `schedctl simulate FILE --from A --to B`: a scheduler run on a virtual clock.
+
 use std::io::Write;
+use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use schedctl_core::{simulate, Entry, JobFile, Simulation, Status};
+use schedctl_trigger::{Instant, Tz, ZonedTime};
 
-use crate::output::CmdResult;
+use crate::output::{stdout_is_terminal, CmdResult, Failure};
+use crate::timearg::parse_time;
 
-/// Simulate a job file over a window on a virtual clock.
+/// Simulate a job file over a window on a virtual clock: every fire executed, missed,
+/// coalesced, dropped or pending, with the rule that decided it.
+///
+/// Examples:
+///   schedctl simulate fixtures/jobs/month.toml --from 2026-03-01 --to 2026-04-01
+///   schedctl simulate jobs.toml --from 2026-03-01 --to +7d --format jsonl --job nightly-report
 #[derive(Debug, Args)]
 pub(crate) struct SimulateArgs {
-    /// The job file (TOML)
-    file: std::path::PathBuf,
+    /// The job file (TOML, see the book's job file reference)
+    file: PathBuf,
+    /// Start of the window (inclusive): a date, a datetime (naive = the file's timezone), `now`
+    #[arg(long)]
+    from: String,
+    /// End of the window (exclusive): a date, a datetime, or `+DURATION` after --from
+    #[arg(long, default_value = "+30d")]
+    to: String,
+    /// Output: a summary table, the ledger as JSON lines or CSV, or one summary line per job
+    #[arg(long, value_enum)]
+    format: Option<SimFormat>,
+    /// Only show these jobs (repeatable); all jobs are still simulated (they share pools)
+    #[arg(long = "job", value_name = "ID")]
+    jobs: Vec<String>,
+    /// Seed for jitter
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
-pub(crate) fn run(_args: SimulateArgs, _out: &mut impl Write) -> CmdResult {
-    Ok(crate::exit::USAGE)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SimFormat {
+    Table,
+    Jsonl,
+    Csv,
+    Summary,
+}
+
+/// Reads and validates a job file; errors are rendered with file:line:col.
+pub(crate) fn load_job_file(path: &std::path::Path) -> Result<JobFile, Failure> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::Input(format!("error: cannot read `{shown}`: {e}\n")))?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        Failure::Input(schedctl_core::render_at(
+            &text,
+            &shown,
+            offset..offset + 1,
+            "the job file is not valid UTF-8",
+            "save the file as UTF-8",
+        ))
+    })?;
+    JobFile::parse(&source).map_err(|e| Failure::Input(e.render(&shown)))
+}
+
+pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
+    let file = load_job_file(&args.file)?;
+    let from = parse_time(&args.from, file.timezone, None, "--from").map_err(Failure::Input)?;
+    let to = parse_time(&args.to, file.timezone, Some(from.instant()), "--to")
+        .map_err(Failure::Input)?;
+    if to.instant() <= from.instant() {
+        return Err(Failure::Input(format!(
+            "error: --to `{to}` is not after --from `{from}`\n"
+        )));
+    }
+    for id in &args.jobs {
+        if !file.jobs.iter().any(|j| &j.id == id) {
+            let known: Vec<&str> = file.jobs.iter().map(|j| j.id.as_str()).collect();
+            return Err(Failure::Input(format!(
+                "error: --job `{id}`: no such job in `{}`\n  = help: jobs: {}\n",
+                args.file.display(),
+                known.join(", ")
+            )));
+        }
+    }
+    let sim = simulate(&file, from.instant(), to.instant(), args.seed)
+        .map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+    let shown = |job: usize| args.jobs.is_empty() || args.jobs.contains(&file.jobs[job].id);
+    let format = args.format.unwrap_or(if stdout_is_terminal() {
+        SimFormat::Table
+    } else {
+        SimFormat::Jsonl
+    });
+    match format {
+        SimFormat::Jsonl => write_jsonl(out, &file, &sim, &shown)?,
+        SimFormat::Csv => write_csv(out, &file, &sim, &shown)?,
+        SimFormat::Summary => {
+            for (i, c) in sim.counts.iter().enumerate().filter(|(i, _)| shown(*i)) {
+                let parts: Vec<String> = Status::ALL
+                    .iter()
+                    .map(|s| format!("{}={}", s.name(), c.get(*s)))
+                    .collect();
+                writeln!(
+                    out,
+                    "{} fires={} {}",
+                    file.jobs[i].id,
+                    c.fires,
+                    parts.join(" ")
+                )?;
+            }
+            writeln!(out, "peak_workers {}", sim.peak_workers)?;
+        }
+        SimFormat::Table => write_table(out, &file, &sim, &shown, &from, &to)?,
+    }
+    Ok(crate::exit::OK)
+}
+
+fn zoned(t: Instant, file: &JobFile, e: &Entry) -> String {
+    let zone = file.jobs[e.job].trigger.zone();
+    ZonedTime::from_instant(t, Tz::Zone(zone)).map_or_else(|_| "?".into(), |z| z.to_string())
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn opt_time(t: Option<Instant>, file: &JobFile, e: &Entry) -> String {
+    t.map_or_else(|| "null".into(), |t| json_str(&zoned(t, file, e)))
+}
+
+/// The ledger of CONTRACT.md, spaced as Python's `json.dumps` spaces it.
+fn write_jsonl(
+    out: &mut impl Write,
+    file: &JobFile,
+    sim: &Simulation,
+    shown: &dyn Fn(usize) -> bool,
+) -> Result<(), Failure> {
+    for e in sim.ledger.iter().filter(|e| shown(e.job)) {
+        writeln!(
+            out,
+            "{{\"job\": {}, \"fire\": {}, \"status\": \"{}\", \"start\": {}, \"end\": {}, \"worker\": {}}}",
+            json_str(&file.jobs[e.job].id),
+            json_str(&e.fire.to_string()),
+            e.status.name(),
+            opt_time(e.start, file, e),
+            opt_time(e.end, file, e),
+            e.worker.map_or_else(|| "null".into(), |w| w.to_string()),
+        )?;
+    }
+    let mut summary = Vec::new();
+    for (i, c) in sim.counts.iter().enumerate().filter(|(i, _)| shown(*i)) {
+        let parts: Vec<String> = Status::ALL
+            .iter()
+            .map(|s| format!("\"{}\": {}", s.name(), c.get(*s)))
+            .collect();
+        summary.push(format!(
+            "{}: {{\"fires\": {}, {}}}",
+            json_str(&file.jobs[i].id),
+            c.fires,
+            parts.join(", ")
+        ));
+    }
+    writeln!(
+        out,
+        "{{\"summary\": {{{}}}, \"peak_workers\": {}}}",
+        summary.join(", "),
+        sim.peak_workers
+    )?;
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn write_csv(
+    out: &mut impl Write,
+    file: &JobFile,
+    sim: &Simulation,
+    shown: &dyn Fn(usize) -> bool,
+) -> Result<(), Failure> {
+    writeln!(out, "job,fire,status,start,end,worker,rule")?;
+    for e in sim.ledger.iter().filter(|e| shown(e.job)) {
+        let time = |t: Option<Instant>| t.map(|t| zoned(t, file, e)).unwrap_or_default();
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            csv_field(&file.jobs[e.job].id),
+            e.fire,
+            e.status.name(),
+            time(e.start),
+            time(e.end),
+            e.worker.map(|w| w.to_string()).unwrap_or_default(),
+            csv_field(&e.rule.describe()),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_table(
+    out: &mut impl Write,
+    file: &JobFile,
+    sim: &Simulation,
+    shown: &dyn Fn(usize) -> bool,
+    from: &ZonedTime,
+    to: &ZonedTime,
+) -> Result<(), Failure> {
+    writeln!(
+        out,
+        "simulated {from} .. {to} ({} jobs, timezone {})",
+        file.jobs.len(),
+        file.timezone
+    )?;
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let mut header = vec!["job", "executor", "fires"];
+    header.extend(Status::ALL.iter().map(|s| s.name()));
+    header.extend(["max lateness", "peak instances"]);
+    table.set_header(header);
+    let mut totals = [0u64; 6];
+    for (i, c) in sim.counts.iter().enumerate().filter(|(i, _)| shown(*i)) {
+        let job = &file.jobs[i];
+        let mut row = vec![
+            job.id.clone(),
+            file.executor_of(job).name.clone(),
+            c.fires.to_string(),
+        ];
+        totals[0] += c.fires;
+        for (k, s) in Status::ALL.iter().enumerate() {
+            row.push(c.get(*s).to_string());
+            totals[k + 1] += c.get(*s);
+        }
+        row.push(c.max_lateness.to_string());
+        row.push(format!("{} / {}", c.peak_instances, job.max_instances));
+        table.add_row(row);
+    }
+    let mut total_row = vec!["total".to_owned(), String::new()];
+    total_row.extend(totals.iter().map(u64::to_string));
+    total_row.extend([String::new(), String::new()]);
+    table.add_row(total_row);
+    writeln!(out, "{table}")?;
+    let mut pools = Table::new();
+    pools.load_preset(UTF8_FULL_CONDENSED);
+    pools.set_header([
+        "executor",
+        "workers",
+        "peak busy",
+        "longest queue wait",
+        "runs missed",
+    ]);
+    for p in &sim.pools {
+        pools.add_row([
+            p.name.clone(),
+            p.max_workers.to_string(),
+            p.peak_busy.to_string(),
+            p.longest_wait.to_string(),
+            p.missed_while_queued.to_string(),
+        ]);
+    }
+    writeln!(out, "{pools}")?;
+    writeln!(
+        out,
+        "peak busy workers (all executors): {}",
+        sim.peak_workers
+    )?;
+    Ok(())
 }

@@ -1,0 +1,438 @@
+//! The policy engine: APScheduler 3.x's scheduler loop and executors on a [`Clock`].
+//!
+//! The model, in plain words (CONTRACT.md, "Simulation semantics"):
+//!
+//! * every job is added at the start: its next run time is its trigger's first fire at or
+//!   after the start;
+//! * the scheduler wakes at the earliest next run time (never while paused: at the pause's
+//!   end instead). At a wake-up, each due job (in order of next run time, then id) collects
+//!   its overdue run times; with `coalesce` only the last is kept and the others are
+//!   *coalesced*; if the job already has `max_instances` runs in progress its run times are
+//!   *dropped*, otherwise one task holding them joins its executor's FIFO queue;
+//! * each executor is a pool of numbered workers; a free worker (lowest number first) takes
+//!   the oldest task. For each run time, at the moment it would start, a lateness beyond
+//!   `misfire_grace_time` makes it *missed*, else it is *executed* for the job's duration;
+//! * at one instant: completions first, then free workers take tasks, then the wake-up.
+//!
+//! [`Engine::step`] processes the events of one instant; [`Engine::next_event`] says when the
+//! next one is. A simulation alternates the two on a virtual clock ([`crate::simulate`]).
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, VecDeque};
+
+use schedctl_trigger::{EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
+
+use crate::duration::Micros;
+use crate::jobfile::{Job, JobFile};
+use crate::ledger::{Entry, PoolLoad, Rule, Status};
+
+/// A run of one job waiting for, or holding, a worker: its remaining run times.
+#[derive(Debug)]
+struct Task {
+    job: usize,
+    run_times: VecDeque<ZonedTime>,
+    queued_at: Instant,
+}
+
+/// A worker busy until `end`.
+#[derive(Debug)]
+struct Busy {
+    end: Instant,
+    seq: u64,
+    pool: usize,
+    worker: u32,
+    task: Task,
+}
+
+impl PartialEq for Busy {
+    fn eq(&self, other: &Self) -> bool {
+        (self.end, self.seq) == (other.end, other.seq)
+    }
+}
+impl Eq for Busy {}
+impl PartialOrd for Busy {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Busy {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap and the earliest end must come first.
+        (other.end, other.seq).cmp(&(self.end, self.seq))
+    }
+}
+
+#[derive(Debug)]
+struct Pool {
+    free: BinaryHeap<Reverse<u32>>,
+    queue: VecDeque<Task>,
+    load: PoolLoad,
+}
+
+#[derive(Debug)]
+struct JobState {
+    schedule: Schedule,
+    next: Option<ZonedTime>,
+    running: u32,
+    peak_running: u32,
+    rng: JitterRng,
+}
+
+/// Why a simulation could not complete.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// A trigger's next fire left the supported range.
+    #[error("job `{job}`: {error}")]
+    Trigger { job: String, error: EvalError },
+    /// A fire was classified twice or not at all: a bug in schedctl.
+    #[error("internal error: conservation broken for job `{job}`: {fires} fires in the window, {classified} classified")]
+    Conservation {
+        job: String,
+        fires: u64,
+        classified: u64,
+    },
+}
+
+/// The scheduler policy over a job file, advanced one instant at a time.
+#[derive(Debug)]
+pub struct Engine<'f> {
+    file: &'f JobFile,
+    jobs: Vec<JobState>,
+    /// Rank of each job's id in id order (ties of next run time go by id).
+    id_rank: Vec<usize>,
+    /// (next run time, id rank, job) of every job with a next run time.
+    due: BinaryHeap<Reverse<(Instant, usize, usize)>>,
+    pools: Vec<Pool>,
+    busy: BinaryHeap<Busy>,
+    seq: u64,
+    end: Instant,
+    peak_workers: u32,
+    ledger: Vec<Entry>,
+}
+
+fn utc(t: Instant) -> Result<ZonedTime, EvalError> {
+    Ok(ZonedTime::from_instant(t, Tz::Fixed(0))?)
+}
+
+impl<'f> Engine<'f> {
+    /// Adds every job at `start`; wake-ups at or after `end` will not happen. Jitter of job
+    /// `i` is drawn from a generator seeded with `seed` and `i`.
+    pub fn new(
+        file: &'f JobFile,
+        start: Instant,
+        end: Instant,
+        seed: u64,
+    ) -> Result<Engine<'f>, SimError> {
+        let mut order: Vec<usize> = (0..file.jobs.len()).collect();
+        order.sort_by(|a, b| file.jobs[*a].id.cmp(&file.jobs[*b].id));
+        let mut id_rank = vec![0; file.jobs.len()];
+        for (rank, job) in order.into_iter().enumerate() {
+            id_rank[job] = rank;
+        }
+        let now = utc(start).map_err(|error| SimError::Trigger {
+            job: String::new(),
+            error,
+        })?;
+        let mut jobs = Vec::with_capacity(file.jobs.len());
+        let mut due = BinaryHeap::with_capacity(file.jobs.len());
+        for (i, job) in file.jobs.iter().enumerate() {
+            let fail = |error| SimError::Trigger {
+                job: job.id.clone(),
+                error,
+            };
+            let schedule = job.trigger.schedule(start).map_err(fail)?;
+            let mut rng = JitterRng::new(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let next = schedule
+                .next_fire_time(None, &now, &mut rng)
+                .map_err(fail)?;
+            if let Some(n) = &next {
+                due.push(Reverse((n.instant(), id_rank[i], i)));
+            }
+            jobs.push(JobState {
+                schedule,
+                next,
+                running: 0,
+                peak_running: 0,
+                rng,
+            });
+        }
+        let pools = file
+            .executors
+            .iter()
+            .map(|e| Pool {
+                free: (0..e.max_workers).map(Reverse).collect(),
+                queue: VecDeque::new(),
+                load: PoolLoad {
+                    name: e.name.clone(),
+                    max_workers: e.max_workers,
+                    ..PoolLoad::default()
+                },
+            })
+            .collect();
+        Ok(Engine {
+            file,
+            jobs,
+            id_rank,
+            due,
+            pools,
+            busy: BinaryHeap::new(),
+            seq: 0,
+            end,
+            peak_workers: 0,
+            ledger: Vec::new(),
+        })
+    }
+
+    /// The scheduler's next wake-up at or after `now`: the earliest next run time, moved to
+    /// the end of any pause it falls in; none at or after the window's end.
+    fn next_wake(&self, now: Instant) -> Option<Instant> {
+        let Reverse((first, _, _)) = self.due.peek()?;
+        let mut t = (*first).max(now);
+        while let Some(p) = self
+            .file
+            .pauses
+            .iter()
+            .find(|p| p.from.instant() <= t && t < p.to.instant())
+        {
+            t = p.to.instant();
+        }
+        (t < self.end).then_some(t)
+    }
+
+    /// The next instant at which something happens (a wake-up or a run ending), if any.
+    pub fn next_event(&self, now: Instant) -> Option<Instant> {
+        let wake = self.next_wake(now);
+        let done = self.busy.peek().map(|b| b.end);
+        match (wake, done) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Processes every event at `now`: completions, then free workers taking tasks, then the
+    /// scheduler's wake-up if one is due.
+    pub fn step(&mut self, now: Instant) -> Result<(), SimError> {
+        let wake = self.next_wake(now);
+        while self.busy.peek().is_some_and(|b| b.end == now) {
+            if let Some(b) = self.busy.pop() {
+                if !self.work(b.pool, b.worker, b.task, now) {
+                    self.pools[b.pool].free.push(Reverse(b.worker));
+                }
+            }
+        }
+        self.dispatch(now);
+        if wake == Some(now) {
+            self.wake_up(now)?;
+            self.dispatch(now);
+        }
+        Ok(())
+    }
+
+    fn wake_up(&mut self, now: Instant) -> Result<(), SimError> {
+        let now_utc = utc(now).map_err(|error| SimError::Trigger {
+            job: String::new(),
+            error,
+        })?;
+        while let Some(&Reverse((at, _, j))) = self.due.peek() {
+            if at > now {
+                break;
+            }
+            self.due.pop();
+            let job: &Job = &self.file.jobs[j];
+            let fail = |error| SimError::Trigger {
+                job: job.id.clone(),
+                error,
+            };
+            let state = &mut self.jobs[j];
+            let mut run_times = VecDeque::new();
+            let mut next = state.next;
+            while let Some(n) = next.filter(|n| n.instant() <= now) {
+                run_times.push_back(n);
+                next = state
+                    .schedule
+                    .next_fire_time(Some(&n), &now_utc, &mut state.rng)
+                    .map_err(fail)?;
+            }
+            let Some(&last) = run_times.back() else {
+                continue;
+            };
+            let zone = Tz::Zone(state.schedule.zone());
+            let canon = |t: &ZonedTime| t.canonical_in(zone).map_err(|e| fail(e.into()));
+            if job.coalesce && run_times.len() > 1 {
+                let into = last.instant();
+                while run_times.len() > 1 {
+                    if let Some(rt) = run_times.pop_front() {
+                        self.ledger.push(Entry {
+                            job: j,
+                            fire: canon(&rt)?,
+                            status: Status::Coalesced,
+                            start: None,
+                            end: None,
+                            worker: None,
+                            rule: Rule::CoalescedInto { into },
+                        });
+                    }
+                }
+            }
+            if state.running >= job.max_instances {
+                for rt in &run_times {
+                    self.ledger.push(Entry {
+                        job: j,
+                        fire: canon(rt)?,
+                        status: Status::Dropped,
+                        start: None,
+                        end: None,
+                        worker: None,
+                        rule: Rule::MaxInstances {
+                            running: state.running,
+                        },
+                    });
+                }
+            } else {
+                state.running += 1;
+                state.peak_running = state.peak_running.max(state.running);
+                self.pools[job.executor].queue.push_back(Task {
+                    job: j,
+                    run_times,
+                    queued_at: now,
+                });
+            }
+            let state = &mut self.jobs[j];
+            state.next = state
+                .schedule
+                .next_fire_time(Some(&last), &now_utc, &mut state.rng)
+                .map_err(fail)?;
+            if let Some(n) = &state.next {
+                self.due.push(Reverse((n.instant(), self.id_rank[j], j)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Free workers take queued tasks, pool by pool in name order.
+    fn dispatch(&mut self, now: Instant) {
+        for p in 0..self.pools.len() {
+            while !self.pools[p].queue.is_empty() {
+                let Some(Reverse(worker)) = self.pools[p].free.pop() else {
+                    break;
+                };
+                let Some(task) = self.pools[p].queue.pop_front() else {
+                    break;
+                };
+                let wait = Micros::from_micros(now.unix_micros() - task.queued_at.unix_micros());
+                let load = &mut self.pools[p].load;
+                load.longest_wait = load.longest_wait.max(wait);
+                if !self.work(p, worker, task, now) {
+                    self.pools[p].free.push(Reverse(worker));
+                }
+            }
+        }
+        let mut busy_total = 0;
+        for pool in &mut self.pools {
+            let busy = pool.load.max_workers - pool.free.len() as u32;
+            pool.load.peak_busy = pool.load.peak_busy.max(busy);
+            busy_total += busy;
+        }
+        self.peak_workers = self.peak_workers.max(busy_total);
+    }
+
+    /// Runs the task's remaining run times on `worker` from `now`, each checked against the
+    /// misfire grace when it would start. Returns whether the worker is now busy.
+    fn work(&mut self, pool: usize, worker: u32, mut task: Task, now: Instant) -> bool {
+        let job = &self.file.jobs[task.job];
+        let zone = Tz::Zone(self.jobs[task.job].schedule.zone());
+        while let Some(rt) = task.run_times.pop_front() {
+            let fire = rt.canonical_in(zone).unwrap_or(rt);
+            let late = Micros::from_micros(now.unix_micros() - rt.instant().unix_micros());
+            if let Some(grace) = job.misfire_grace_time.filter(|g| late > *g) {
+                self.pools[pool].load.missed_while_queued += 1;
+                self.ledger.push(Entry {
+                    job: task.job,
+                    fire,
+                    status: Status::Missed,
+                    start: Some(now),
+                    end: None,
+                    worker: Some(worker),
+                    rule: Rule::LateBeyondGrace { late, grace },
+                });
+                continue;
+            }
+            let end = now.add_micros(job.duration.as_micros());
+            self.ledger.push(Entry {
+                job: task.job,
+                fire,
+                status: Status::Executed,
+                start: Some(now),
+                end: Some(end),
+                worker: Some(worker),
+                rule: Rule::OnTime { late },
+            });
+            if job.duration.as_micros() > 0 {
+                self.seq += 1;
+                self.busy.push(Busy {
+                    end,
+                    seq: self.seq,
+                    pool,
+                    worker,
+                    task,
+                });
+                return true;
+            }
+        }
+        self.jobs[task.job].running -= 1;
+        false
+    }
+
+    /// Classifies the fires still unprocessed before the window's end as pending, and
+    /// returns the ledger (in the order fires were classified), the per-job peak of runs in
+    /// progress, the per-pool load and the peak of busy workers.
+    pub fn finish(mut self) -> Result<Finished, SimError> {
+        for (j, state) in self.jobs.iter_mut().enumerate() {
+            let fail = |error| SimError::Trigger {
+                job: self.file.jobs[j].id.clone(),
+                error,
+            };
+            let zone = Tz::Zone(state.schedule.zone());
+            let mut next = state.next;
+            while let Some(n) = next.filter(|n| n.instant() < self.end) {
+                self.ledger.push(Entry {
+                    job: j,
+                    fire: n.canonical_in(zone).map_err(|e| fail(e.into()))?,
+                    status: Status::Pending,
+                    start: None,
+                    end: None,
+                    worker: None,
+                    rule: Rule::PausedPastEnd,
+                });
+                let now = utc(n.instant()).map_err(fail)?;
+                next = state
+                    .schedule
+                    .next_fire_time(Some(&n), &now, &mut state.rng)
+                    .map_err(fail)?;
+            }
+        }
+        Ok(Finished {
+            ledger: self.ledger,
+            peak_instances: self.jobs.iter().map(|s| s.peak_running).collect(),
+            pools: self.pools.into_iter().map(|p| p.load).collect(),
+            peak_workers: self.peak_workers,
+            id_rank: self.id_rank,
+        })
+    }
+}
+
+/// What an engine leaves when the window is over.
+#[derive(Debug)]
+pub struct Finished {
+    /// Every classified fire.
+    pub ledger: Vec<Entry>,
+    /// Per job, the most runs in progress at once.
+    pub peak_instances: Vec<u32>,
+    /// Per executor (name order), its load.
+    pub pools: Vec<PoolLoad>,
+    /// The most runs in progress at once over all executors.
+    pub peak_workers: u32,
+    /// Per job, the rank of its id in id order.
+    pub id_rank: Vec<usize>,
+}

@@ -1,0 +1,223 @@
+//! Errors of the job file, each with the byte span it is about and a help line.
+
+use std::fmt;
+use std::ops::Range;
+
+/// What is wrong at one place of a job file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileErrorKind {
+    /// Not valid TOML (this includes a key given twice).
+    #[error("{message}")]
+    Toml { message: String },
+    /// A key the section does not have.
+    #[error("unknown key `{key}` in {section}")]
+    UnknownKey {
+        section: String,
+        key: String,
+        allowed: String,
+    },
+    /// A value of the wrong type.
+    #[error("`{key}` must be {expected}, found {found}")]
+    WrongType {
+        key: String,
+        expected: String,
+        found: String,
+    },
+    /// A required key is missing.
+    #[error("{section} is missing `{key}`")]
+    Missing { key: String, section: String },
+    /// An integer that must be at least 1.
+    #[error("`{key}` must be at least 1, found `{value}`")]
+    NotPositive { key: String, value: String },
+    /// An integer too large.
+    #[error("`{key}` is too large")]
+    TooLarge { key: String },
+    /// A duration that cannot be read.
+    #[error("`{key}` value `{text}` is not a duration: {reason}")]
+    BadDuration {
+        key: String,
+        text: String,
+        reason: String,
+        none_allowed: bool,
+    },
+    /// A datetime that cannot be read.
+    #[error("`{key}` value `{text}` is not a datetime: {reason}")]
+    BadDatetime {
+        key: String,
+        text: String,
+        reason: String,
+    },
+    /// An unknown time zone.
+    #[error("unknown time zone `{name}`")]
+    UnknownZone {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+    /// A bad trigger string (the span points into it).
+    #[error("{message}")]
+    Trigger { message: String, help: String },
+    /// Two jobs with one id.
+    #[error("job id `{id}` is already used by the job on line {first_line}")]
+    DuplicateId { id: String, first_line: usize },
+    /// An empty id.
+    #[error("job id is empty")]
+    EmptyId,
+    /// A job naming an executor that is not defined.
+    #[error("unknown executor `{name}`")]
+    UnknownExecutor { name: String, defined: String },
+    /// A job naming a job store that is not defined.
+    #[error("unknown job store `{name}`")]
+    UnknownJobStore { name: String, defined: String },
+    /// `[executor]` and `[executors.default]` both given.
+    #[error("the default executor is given twice")]
+    DefaultExecutorTwice,
+    /// A job store kind other than memory or sqlite.
+    #[error("unknown job store kind `{kind}`")]
+    BadStoreKind { kind: String },
+    /// `path` on a memory store.
+    #[error("a memory job store has no `path`")]
+    PathOnMemoryStore,
+    /// A pause that ends before it starts.
+    #[error("pause ends (`{to}`) before it starts (`{from}`)")]
+    PauseBackwards { from: String, to: String },
+}
+
+impl FileErrorKind {
+    /// One line saying what would be right.
+    pub fn help(&self) -> String {
+        match self {
+            FileErrorKind::Toml { .. } => "see https://toml.io; each key may be given once per table".into(),
+            FileErrorKind::UnknownKey { allowed, .. } => format!("allowed keys: {allowed}"),
+            FileErrorKind::WrongType { .. } => "see the job file reference in the book".into(),
+            FileErrorKind::Missing { key, .. } => format!("add `{key} = ...`"),
+            FileErrorKind::NotPositive { .. } | FileErrorKind::TooLarge { .. } => {
+                "a whole number from 1 to 4294967295".into()
+            }
+            FileErrorKind::BadDuration { none_allowed: true, .. } => {
+                "a duration such as \"1s\", \"30s\", \"5m\", \"1h 30m\", or \"none\" for no limit".into()
+            }
+            FileErrorKind::BadDuration { .. } => "a duration such as \"500ms\", \"45m\", \"1h 30m\"".into(),
+            FileErrorKind::BadDatetime { .. } => {
+                "\"2026-03-10T02:00:00\" (in the file's timezone) or with an offset \"2026-03-10T02:00:00+01:00\"".into()
+            }
+            FileErrorKind::UnknownZone { suggestion: Some(s), .. } => format!("did you mean `{s}`?"),
+            FileErrorKind::UnknownZone { .. } => "an IANA zone such as \"Europe/Berlin\" or \"UTC\"".into(),
+            FileErrorKind::Trigger { help, .. } => help.clone(),
+            FileErrorKind::DuplicateId { .. } => "give each job a unique id".into(),
+            FileErrorKind::EmptyId => "give the job a name, e.g. id = \"nightly-report\"".into(),
+            FileErrorKind::UnknownExecutor { defined, .. } => {
+                format!("defined executors: {defined} (add [executors.NAME] max_workers = N)")
+            }
+            FileErrorKind::UnknownJobStore { defined, .. } => {
+                format!("defined job stores: {defined} (add [jobstores.NAME] kind = \"memory\")")
+            }
+            FileErrorKind::DefaultExecutorTwice => "keep either [executor] or [executors.default]".into(),
+            FileErrorKind::BadStoreKind { .. } | FileErrorKind::PathOnMemoryStore => {
+                "kind = \"memory\", or kind = \"sqlite\" with path = \"jobs.db\"".into()
+            }
+            FileErrorKind::PauseBackwards { .. } => "`to` must be after `from`".into(),
+        }
+    }
+}
+
+/// One error of a job file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    span: Range<usize>,
+    kind: FileErrorKind,
+}
+
+impl FileError {
+    pub(crate) fn new(span: Range<usize>, kind: FileErrorKind) -> FileError {
+        FileError { span, kind }
+    }
+
+    /// Byte range in the file.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &FileErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+/// Every error of a job file, with its text so that each can be shown in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileErrors {
+    source: String,
+    errors: Vec<FileError>,
+}
+
+impl FileErrors {
+    pub(crate) fn new(source: &str, errors: Vec<FileError>) -> FileErrors {
+        FileErrors {
+            source: source.to_owned(),
+            errors,
+        }
+    }
+
+    /// The errors, in file order.
+    pub fn errors(&self) -> &[FileError] {
+        &self.errors
+    }
+
+    /// Each error as `PATH:LINE:COL: error: MESSAGE`, the line, a caret under the offending
+    /// text and a help line.
+    pub fn render(&self, path: &str) -> String {
+        let mut out = String::new();
+        for e in &self.errors {
+            out.push_str(&render_at(
+                &self.source,
+                path,
+                e.span(),
+                &e.to_string(),
+                &e.kind.help(),
+            ));
+        }
+        out
+    }
+}
+
+/// Draws one message at a span of `source`.
+pub fn render_at(
+    source: &str,
+    path: &str,
+    span: Range<usize>,
+    message: &str,
+    help: &str,
+) -> String {
+    let start = span.start.min(source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i);
+    let line_no = source[..start].matches('\n').count() + 1;
+    let col = source[line_start..start].chars().count() + 1;
+    let text = &source[line_start..line_end];
+    let end = span.end.clamp(start, line_end.max(start));
+    let width = source[start..end].chars().count().max(1);
+    let gutter = line_no.to_string().len();
+    format!(
+        "{path}:{line_no}:{col}: error: {message}\n{pad} |\n{line_no} | {text}\n{pad} | {}{}\n{pad} = help: {help}\n",
+        " ".repeat(col - 1),
+        "^".repeat(width),
+        pad = " ".repeat(gutter),
+    )
+}
+
+impl fmt::Display for FileErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render("job file"))
+    }
+}
+
+impl std::error::Error for FileErrors {}

@@ -1,0 +1,137 @@
+//! The fire ledger: every fire of every job, classified, with the rule that decided it.
+
+use schedctl_trigger::{Instant, ZonedTime};
+
+use crate::duration::Micros;
+
+/// What became of one fire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Ran.
+    Executed,
+    /// Started later than the misfire grace allows: skipped.
+    Missed,
+    /// Merged into a later overdue fire of the same job (coalesce).
+    Coalesced,
+    /// The job already had max_instances runs in progress.
+    Dropped,
+    /// Still unprocessed at the end of the window (a pause reaches past it).
+    Pending,
+}
+
+impl Status {
+    /// All statuses, in ledger order.
+    pub const ALL: [Status; 5] = [
+        Status::Executed,
+        Status::Missed,
+        Status::Coalesced,
+        Status::Dropped,
+        Status::Pending,
+    ];
+
+    /// The name used in the ledger.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Executed => "executed",
+            Status::Missed => "missed",
+            Status::Coalesced => "coalesced",
+            Status::Dropped => "dropped",
+            Status::Pending => "pending",
+        }
+    }
+}
+
+/// Why a fire got its status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Started within the grace (or with no grace limit); `late` is start − fire.
+    OnTime { late: Micros },
+    /// Started `late` after the fire, more than the grace.
+    LateBeyondGrace { late: Micros, grace: Micros },
+    /// Overdue together with later fires; only the fire at `into` runs.
+    CoalescedInto { into: Instant },
+    /// `running` runs were in progress, the job's max_instances.
+    MaxInstances { running: u32 },
+    /// The scheduler was paused (or down) until after the window's end.
+    PausedPastEnd,
+}
+
+impl Rule {
+    /// A one-line explanation.
+    pub fn describe(&self) -> String {
+        match self {
+            Rule::OnTime { late } if late.as_micros() == 0 => "started on time".into(),
+            Rule::OnTime { late } => format!("started {late} late, within the misfire grace"),
+            Rule::LateBeyondGrace { late, grace } => {
+                format!("started {late} late, beyond misfire_grace_time {grace}")
+            }
+            Rule::CoalescedInto { .. } => "coalesced into the latest overdue fire".into(),
+            Rule::MaxInstances { running } => format!("max_instances reached ({running} running)"),
+            Rule::PausedPastEnd => "scheduler paused past the end of the window".into(),
+        }
+    }
+}
+
+/// One classified fire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Index of the job in the job file.
+    pub job: usize,
+    /// The fire time, in the job's trigger zone.
+    pub fire: ZonedTime,
+    /// Its class.
+    pub status: Status,
+    /// When a worker took it (executed and missed).
+    pub start: Option<Instant>,
+    /// When it finished (executed).
+    pub end: Option<Instant>,
+    /// The worker, numbered within the job's executor.
+    pub worker: Option<u32>,
+    /// Why.
+    pub rule: Rule,
+}
+
+/// Counts per status for one job.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Fires in the window.
+    pub fires: u64,
+    /// Per status, in [`Status::ALL`] order.
+    pub by_status: [u64; 5],
+    /// The largest start − fire of an executed or missed fire.
+    pub max_lateness: Micros,
+    /// The most runs in progress (queued or running) at once.
+    pub peak_instances: u32,
+}
+
+impl Counts {
+    /// The count of one status.
+    pub fn get(&self, status: Status) -> u64 {
+        self.by_status[status as usize]
+    }
+
+    pub(crate) fn record(&mut self, entry: &Entry) {
+        self.fires += 1;
+        self.by_status[entry.status as usize] += 1;
+        if let Some(start) = entry.start {
+            let late =
+                Micros::from_micros(start.unix_micros() - entry.fire.instant().unix_micros());
+            self.max_lateness = self.max_lateness.max(late);
+        }
+    }
+}
+
+/// Load of one executor over the simulation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PoolLoad {
+    /// The executor's name.
+    pub name: String,
+    /// Its worker count.
+    pub max_workers: u32,
+    /// Most workers busy at once.
+    pub peak_busy: u32,
+    /// Longest time a run waited in the queue for a worker.
+    pub longest_wait: Micros,
+    /// Runs missed because they waited too long in this pool's queue.
+    pub missed_while_queued: u64,
+}
