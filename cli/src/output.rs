@@ -30,8 +30,3 @@ pub(crate) type CmdResult = Result<u8, Failure>;
 pub(crate) fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
-
-/// Whether stderr is a terminal (progress).
-pub(crate) fn stderr_is_terminal() -> bool {
-    std::io::stderr().is_terminal()
-}

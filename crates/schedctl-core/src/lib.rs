@@ -37,6 +37,9 @@ mod jobfile;
 mod ledger;
 mod simulate;
 
+#[cfg(test)]
+mod props;
+
 pub use clock::{Clock, VirtualClock};
 pub use duration::{parse_duration, Micros, MAX_DURATION};
 pub use engine::{Engine, Finished, SimError};

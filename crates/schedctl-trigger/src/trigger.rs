@@ -29,7 +29,7 @@ use crate::zone::{Zone, ZoneLookupError};
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Trigger {
     /// `cron:` and `crontab:`.
-    Cron(CronTrigger),
+    Cron(Box<CronTrigger>),
     /// `interval:`.
     Interval(IntervalTrigger),
     /// `date:`.
@@ -287,7 +287,7 @@ fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> O
         // from_crontab: minute hour day month day_of_week
         let given = [None, at(3), at(2), None, at(4), at(1), at(0), None];
         return CronTrigger::build(given, default_zone, None, None, None, errors)
-            .map(Trigger::Cron);
+            .map(|c| Trigger::Cron(Box::new(c)));
     }
     let mut fields = split_fields(body, body_at, errors);
     let mut zone = default_zone;
@@ -339,7 +339,7 @@ fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> O
             }
         }
         return CronTrigger::build(given, zone, start_date, end_date, jitter, errors)
-            .map(Trigger::Cron);
+            .map(|c| Trigger::Cron(Box::new(c)));
     }
     let mut units = [None; 5];
     for spec in &fields {
@@ -452,7 +452,7 @@ pub struct Schedule {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Bound {
-    Cron(CronTrigger),
+    Cron(Box<CronTrigger>),
     Interval {
         trigger: IntervalTrigger,
         start: ZonedTime,

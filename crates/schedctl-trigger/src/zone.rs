@@ -149,11 +149,14 @@ impl std::fmt::Display for Zone {
 }
 
 /// Why a zone name was not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ZoneLookupError {
     /// No zone of that name; `suggestion` is the canonical spelling when only the case differs.
+    #[error("unknown time zone")]
     Unknown { suggestion: Option<&'static str> },
     /// The bundled data for the zone could not be read (a bug in the bundle, never user input).
+    #[error("the bundled data of this time zone cannot be read")]
     Corrupt,
 }
 
