@@ -30,6 +30,9 @@ pub struct Cli {
 enum Command {
     Next(cmd::next::NextArgs),
     Simulate(cmd::simulate::SimulateArgs),
+    Snapshot(cmd::snapshot::SnapshotArgs),
+    Check(cmd::snapshot::CheckArgs),
+    Diff(cmd::snapshot::DiffArgs),
 }
 
 /// Runs the command line `args` (the program name first) and returns the exit code.
@@ -55,6 +58,9 @@ where
     let result = match cli.command {
         Command::Next(args) => cmd::next::run(args, &mut out),
         Command::Simulate(args) => cmd::simulate::run(args, &mut out),
+        Command::Snapshot(args) => cmd::snapshot::run_snapshot(args, &mut out),
+        Command::Check(args) => cmd::snapshot::run_check(args, &mut out),
+        Command::Diff(args) => cmd::snapshot::run_diff(args, &mut out),
     };
     let result = result.and_then(|code| out.flush().map(|()| code).map_err(output::Failure::from));
     match result {

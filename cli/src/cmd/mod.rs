@@ -1,3 +1,4 @@
 //! One module per subcommand.
 pub(crate) mod next;
 pub(crate) mod simulate;
+pub(crate) mod snapshot;

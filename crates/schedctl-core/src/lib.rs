@@ -36,6 +36,7 @@ mod error;
 mod jobfile;
 mod ledger;
 mod simulate;
+pub mod snapshot;
 
 #[cfg(test)]
 mod props;
