@@ -365,6 +365,13 @@ impl Field {
         best
     }
 
+    /// Whether the field allows every value (`*`).
+    fn is_all(&self) -> bool {
+        self.exprs
+            .iter()
+            .any(|e| matches!(e, Expr::All { step: None }))
+    }
+
     /// Whether the field can ever match, ignoring the other fields.
     fn can_match(&self) -> bool {
         match &self.bits {
@@ -519,7 +526,172 @@ impl CronTrigger {
         if self.is_empty() {
             return Ok(None);
         }
-        let mut next = datetime_ceil(&start)?.canonical_in(tz)?;
+        let first = datetime_ceil(&start)?.canonical_in(tz)?;
+        let next = match self.fast_search(&first) {
+            Some(found) => found,
+            None => match self.slow_search(first)? {
+                Some(found) => found,
+                None => return Ok(None),
+            },
+        };
+        if let Some(end) = &self.end_date {
+            if next.py_cmp(end).is_gt() {
+                return Ok(None);
+            }
+        }
+        self.finish(next, rng)
+    }
+
+    /// The search on wall-clock fields alone, valid when the zone's offset does not change
+    /// within a day of the span searched: then every step of APScheduler's search reads the
+    /// same offset, and its answer is simply the first matching wall time. `None` when that
+    /// does not hold (or nothing matches before year 9999): use [`Self::slow_search`].
+    fn fast_search(&self, first: &ZonedTime) -> Option<ZonedTime> {
+        let Tz::Zone(zone) = first.tz() else {
+            return None;
+        };
+        let wall = self.wall_search(first.local_micros())?;
+        if !zone.is_constant() {
+            const DAY: i64 = 86_400;
+            let from = first.instant().unix_seconds();
+            let to = from + (wall - first.local_micros()).div_euclid(US_PER_SEC);
+            if zone
+                .next_transition_after(from - DAY)
+                .is_some_and(|t| t <= to + DAY)
+            {
+                return None;
+            }
+        }
+        ZonedTime::from_wall(wall, first.fold(), first.tz()).ok()
+    }
+
+    /// The first wall time at or after `from` (microseconds of local time, whole seconds)
+    /// whose fields all match, by bit scans with carries; `None` past year 9999.
+    fn wall_search(&self, from: i64) -> Option<i64> {
+        let [year, month, day, _, _, hour, minute, second] = &self.fields;
+        let mut c = Civil::from_local_us(from);
+        c.micro = 0;
+        loop {
+            let y = year.bits.next_from(c.year.max(1970) as u32, 9999)?;
+            if y != c.year as u32 {
+                c = Civil {
+                    year: y as i32,
+                    month: 1,
+                    day: 1,
+                    hour: 0,
+                    minute: 0,
+                    second: 0,
+                    micro: 0,
+                };
+            }
+            match month.bits.next_from(c.month, 12) {
+                None => {
+                    c = Civil {
+                        year: c.year + 1,
+                        month: 1,
+                        day: 1,
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        micro: 0,
+                    };
+                    continue;
+                }
+                Some(m) if m != c.month => {
+                    c = Civil {
+                        month: m,
+                        day: 1,
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        ..c
+                    }
+                }
+                Some(_) => {}
+            }
+            match self.next_day(&c, day) {
+                None => {
+                    c = next_month(&c);
+                    continue;
+                }
+                Some(d) if d != c.day => {
+                    c = Civil {
+                        day: d,
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        ..c
+                    }
+                }
+                Some(_) => {}
+            }
+            match hour.bits.next_from(c.hour, 23) {
+                None => {
+                    c = next_day(&c);
+                    continue;
+                }
+                Some(h) if h != c.hour => {
+                    c = Civil {
+                        hour: h,
+                        minute: 0,
+                        second: 0,
+                        ..c
+                    }
+                }
+                Some(_) => {}
+            }
+            match minute.bits.next_from(c.minute, 59) {
+                None => {
+                    c = next_hour(&c);
+                    continue;
+                }
+                Some(m) if m != c.minute => {
+                    c = Civil {
+                        minute: m,
+                        second: 0,
+                        ..c
+                    }
+                }
+                Some(_) => {}
+            }
+            match second.bits.next_from(c.second, 59) {
+                None => {
+                    c = next_minute(&c);
+                    continue;
+                }
+                Some(s) => c.second = s,
+            }
+            return Some(c.to_local_us());
+        }
+    }
+
+    /// The first day at or after `c.day` in `c`'s month that the day, week and day_of_week
+    /// fields all allow.
+    fn next_day(&self, c: &Civil, day: &Field) -> Option<u32> {
+        let (week, dow) = (&self.fields[3], &self.fields[4]);
+        let mut from = c.day;
+        let last = days_in_month(c.year, c.month);
+        loop {
+            if from > last {
+                return None;
+            }
+            let d = day
+                .next_value(&Civil { day: from, ..*c }, from)
+                .filter(|d| *d >= from)?;
+            let days = days_from_civil(c.year, c.month, d);
+            let week_ok =
+                week.is_all() || week.bits.next_from(iso_week(days), 53) == Some(iso_week(days));
+            let dow_ok = dow.is_all()
+                || dow.bits.next_from(weekday_mon0(days), 6) == Some(weekday_mon0(days));
+            if week_ok && dow_ok {
+                return Some(d);
+            }
+            from = d + 1;
+        }
+    }
+
+    /// APScheduler's own search, step for step (see the module docs); used near DST changes.
+    fn slow_search(&self, mut next: ZonedTime) -> Result<Option<ZonedTime>, EvalError> {
         let mut fieldnum: isize = 0;
         while (0..8).contains(&fieldnum) {
             let field = &self.fields[fieldnum as usize];
@@ -544,9 +716,15 @@ impl CronTrigger {
                 }
             }
         }
-        if fieldnum < 0 {
-            return Ok(None);
-        }
+        Ok((fieldnum >= 0).then_some(next))
+    }
+
+    /// Jitter, then the end date (APScheduler's `min(next_date, end_date)`).
+    fn finish(
+        &self,
+        mut next: ZonedTime,
+        rng: &mut JitterRng,
+    ) -> Result<Option<ZonedTime>, EvalError> {
         if let Some(j) = self.jitter.filter(|j| *j != 0) {
             // APScheduler adds the jitter to the wall clock (`datetime + timedelta`).
             let delta = (rng.uniform(0.0, j as f64) * 1e6).round() as i64;
@@ -638,6 +816,68 @@ impl CronTrigger {
             date.fold(),
             self.tz(),
         )?)
+    }
+}
+
+fn next_minute(c: &Civil) -> Civil {
+    if c.minute < 59 {
+        Civil {
+            minute: c.minute + 1,
+            second: 0,
+            ..*c
+        }
+    } else {
+        next_hour(c)
+    }
+}
+
+fn next_hour(c: &Civil) -> Civil {
+    if c.hour < 23 {
+        Civil {
+            hour: c.hour + 1,
+            minute: 0,
+            second: 0,
+            ..*c
+        }
+    } else {
+        next_day(c)
+    }
+}
+
+fn next_day(c: &Civil) -> Civil {
+    if c.day < days_in_month(c.year, c.month) {
+        Civil {
+            day: c.day + 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            ..*c
+        }
+    } else {
+        next_month(c)
+    }
+}
+
+fn next_month(c: &Civil) -> Civil {
+    if c.month < 12 {
+        Civil {
+            month: c.month + 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            ..*c
+        }
+    } else {
+        Civil {
+            year: c.year + 1,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            micro: 0,
+        }
     }
 }
 
@@ -1048,5 +1288,85 @@ mod tests {
         );
         assert_eq!(f.bits.next_from(2026, 9999), Some(2100));
         assert_eq!(f.bits.next_from(2101, 9999), None);
+    }
+
+    mod fast_path {
+        use proptest::prelude::*;
+
+        use crate::jitter::JitterRng;
+        use crate::time::{Instant, Tz, ZonedTime};
+        use crate::trigger::Trigger;
+        use crate::zone::Zone;
+
+        fn field(values: &'static [&'static str]) -> impl Strategy<Value = &'static str> {
+            proptest::sample::select(values)
+        }
+
+        fn trigger_text() -> impl Strategy<Value = String> {
+            (
+                field(&[
+                    "",
+                    "month=*/3",
+                    "month=2",
+                    "month=jan-mar,oct",
+                    "month=11-12",
+                ]),
+                field(&[
+                    "",
+                    "day=last",
+                    "day=29",
+                    "day=1,15",
+                    "day=last sun",
+                    "day=2nd fri",
+                    "day=*/10",
+                    "day=31",
+                ]),
+                field(&["", "week=1-10", "week=53", "week=*/2"]),
+                field(&[
+                    "",
+                    "day_of_week=mon-fri",
+                    "day_of_week=sun",
+                    "day_of_week=2,4",
+                ]),
+                field(&["", "hour=2", "hour=0-3", "hour=*/5", "hour=23"]),
+                field(&["", "minute=30", "minute=*/15", "minute=0,45", "minute=59"]),
+                field(&["", "second=0", "second=*/20", "second=59"]),
+                field(&[
+                    "UTC",
+                    "Europe/Berlin",
+                    "America/Sao_Paulo",
+                    "Australia/Lord_Howe",
+                    "Europe/Dublin",
+                ]),
+            )
+                .prop_map(|(a, b, c, d, e, f, g, z)| {
+                    format!("cron:{a} {b} {c} {d} {e} {f} {g} timezone={z}")
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            /// The wall-clock fast path must give APScheduler's own answer wherever it applies.
+            #[test]
+            fn fast_search_agrees_with_apscheduler_search(text in trigger_text(), secs in 788_918_400i64..2_051_222_400, steps in 1usize..6) {
+                let trigger: Trigger = text.parse().expect("generated triggers are valid");
+                let Trigger::Cron(cron) = &trigger else { unreachable!("cron") };
+                let tz = Tz::Zone(cron.zone());
+                let mut now = ZonedTime::from_instant(Instant::from_unix_seconds(secs), tz).expect("range");
+                for _ in 0..steps {
+                    let first = super::datetime_ceil(&now).expect("range").canonical_in(tz).expect("range");
+                    let slow = cron.slow_search(first).expect("no overflow");
+                    if let Some(fast) = cron.fast_search(&first) {
+                        prop_assert_eq!(Some(fast.instant()), slow.map(|s| s.instant()), "{} from {}", text, first);
+                    }
+                    match slow {
+                        Some(s) => now = s.utc_add(1).expect("range"),
+                        None => break,
+                    }
+                }
+                let _ = (Zone::utc(), JitterRng::new(0));
+            }
+        }
     }
 }

@@ -117,6 +117,40 @@ pub(crate) struct ZoneData {
     rule: Option<DstRule>,
     /// True when the zone never changes its offset (UTC, Etc/GMT+5, Asia/Kolkata since 1945...).
     constant: bool,
+    /// Bucket `i` holds the index of the first transition at or after
+    /// `bucket_base + i << BUCKET_SHIFT`: a lookup starts there and scans a step or two,
+    /// instead of bisecting the whole table.
+    buckets: Vec<u32>,
+    bucket_base: i64,
+}
+
+/// Buckets of 2^22 s (about 48 days): at most a couple of transitions each.
+const BUCKET_SHIFT: u32 = 22;
+
+impl ZoneData {
+    /// The index of the first transition whose instant is at or after the start of the bucket
+    /// of `utc` (a lower bound for any partition point at or after `utc`).
+    #[inline]
+    fn scan_start(&self, utc: i64) -> usize {
+        if utc < self.bucket_base {
+            return 0;
+        }
+        let b = ((utc - self.bucket_base) >> BUCKET_SHIFT) as usize;
+        match self.buckets.get(b) {
+            Some(i) => *i as usize,
+            None => self.table.len(),
+        }
+    }
+
+    /// `partition_point(|t| key(t) <= x)` for a key at most `slack` seconds after `t.utc`.
+    #[inline]
+    fn partition(&self, x: i64, slack: i64, key: impl Fn(&Transition) -> i64) -> usize {
+        let mut i = self.scan_start(x - slack);
+        while i < self.table.len() && key(&self.table[i]) <= x {
+            i += 1;
+        }
+        i
+    }
 }
 
 /// A reference to a loaded zone; cheap to copy, compared by name.
@@ -204,6 +238,8 @@ impl Zone {
                 table: Vec::new(),
                 rule: None,
                 constant: true,
+                buckets: Vec::new(),
+                bucket_base: 0,
             }))))
         })
     }
@@ -230,7 +266,8 @@ impl Zone {
             let around = self.rule_window(year);
             return offset_at_utc_in(&around, around[0].before, utc);
         }
-        offset_at_utc_in(&z.table, z.initial, utc)
+        let idx = z.partition(utc, 0, |t| t.utc);
+        at_index(&z.table, z.initial, idx, utc)
     }
 
     /// The offset that the wall time `wall` (seconds of local time since the epoch) has with
@@ -245,7 +282,36 @@ impl Zone {
             let around = self.rule_window(year);
             return offset_for_wall_in(&around, around[0].before, wall, fold);
         }
-        offset_for_wall_in(&z.table, z.initial, wall, fold)
+        // Wall thresholds lie within a day and a bit of the transition's instant.
+        const SLACK: i64 = 2 * 86_400;
+        let idx = if fold {
+            z.partition(wall, SLACK, Transition::wall_fold1)
+        } else {
+            z.partition(wall, SLACK, Transition::wall_fold0)
+        };
+        if idx == 0 {
+            z.initial
+        } else {
+            z.table[idx - 1].after
+        }
+    }
+
+    /// The first offset change strictly after the instant `utc` (seconds), if any.
+    pub fn next_transition_after(&self, utc: i64) -> Option<i64> {
+        let z = self.0;
+        if z.constant {
+            return None;
+        }
+        if z.rule.is_some() && utc >= table_end_utc() - 86_400 * 400 {
+            let year = crate::civil::year_of_epoch_secs(utc);
+            return self
+                .rule_window(year)
+                .iter()
+                .map(|t| t.utc)
+                .find(|t| *t > utc);
+        }
+        let idx = z.partition(utc, 0, |t| t.utc);
+        z.table.get(idx).map(|t| t.utc)
     }
 
     /// The rule's transitions of the years around `year`, for instants past the table.
@@ -272,7 +338,11 @@ fn table_end_utc() -> i64 {
 
 /// `(offset, fold)` at an instant, given the sorted transitions and the offset before them.
 fn offset_at_utc_in(table: &[Transition], initial: i32, utc: i64) -> (i32, bool) {
-    let idx = table.partition_point(|t| t.utc <= utc);
+    at_index(table, initial, table.partition_point(|t| t.utc <= utc), utc)
+}
+
+/// `(offset, fold)` given the number of transitions at or before `utc`.
+fn at_index(table: &[Transition], initial: i32, idx: usize, utc: i64) -> (i32, bool) {
     if idx == 0 {
         return (initial, false);
     }
@@ -359,7 +429,22 @@ fn load(name: &'static str, data: &[u8]) -> Result<ZoneData, ZoneLookupError> {
     // Offsets that do not change do not matter to offset arithmetic.
     table.retain(|t| t.before != t.after);
     let constant = table.is_empty() && rule.is_none();
+    let bucket_base = table.first().map_or(0, |t| t.utc);
+    let mut buckets = Vec::new();
+    if let Some(last) = table.last() {
+        let count = ((last.utc - bucket_base) >> BUCKET_SHIFT) as usize + 1;
+        let mut idx = 0usize;
+        for b in 0..count {
+            let start = bucket_base + ((b as i64) << BUCKET_SHIFT);
+            while idx < table.len() && table[idx].utc < start {
+                idx += 1;
+            }
+            buckets.push(idx as u32);
+        }
+    }
     Ok(ZoneData {
+        buckets,
+        bucket_base,
         name,
         initial: first,
         table,

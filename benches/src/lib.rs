@@ -1,0 +1,1 @@
+//! Shared inputs of the benchmarks: the schedules compared, and a generator of large job files.
