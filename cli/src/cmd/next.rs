@@ -17,7 +17,7 @@ use crate::timearg::{now_in, parse_time, parse_zone};
 ///   schedctl next 'interval:hours=2 start_date=2026-03-01T09:00' --format json
 #[derive(Debug, Args)]
 pub(crate) struct NextArgs {
-    /// The trigger, e.g. `cron:hour=2 minute=30` (see `schedctl help-triggers`)
+    /// The trigger, e.g. `cron:hour=2 minute=30` (see the book's trigger reference)
     trigger: String,
     /// How many fires to print
     #[arg(long, short = 'n', default_value_t = 5)]

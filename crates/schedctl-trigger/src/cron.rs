@@ -416,6 +416,8 @@ pub struct CronTrigger {
     start_date: Option<ZonedTime>,
     end_date: Option<ZonedTime>,
     jitter: Option<i64>,
+    /// Some field allows no value at all: the trigger never fires.
+    never: bool,
 }
 
 /// A field's value text and where it starts in the trigger string.
@@ -457,12 +459,14 @@ impl CronTrigger {
             return None;
         }
         let fields: [Field; 8] = fields.try_into().ok()?;
+        let never = fields.iter().any(|f| !f.can_match());
         Some(CronTrigger {
             fields,
             zone,
             start_date,
             end_date,
             jitter,
+            never,
         })
     }
 
@@ -493,7 +497,7 @@ impl CronTrigger {
 
     /// Whether some field rules out every value (then the trigger never fires).
     pub fn is_empty(&self) -> bool {
-        self.fields.iter().any(|f| !f.can_match())
+        self.never
     }
 
     fn tz(&self) -> Tz {
@@ -507,6 +511,48 @@ impl CronTrigger {
         now: &ZonedTime,
         rng: &mut JitterRng,
     ) -> Result<Option<ZonedTime>, EvalError> {
+        if self.never {
+            return Ok(None);
+        }
+        let tz = self.tz();
+        // Walking consecutive fires away from any DST change: APScheduler's start is the
+        // previous fire plus 1 µs, rounded up to a second, on the same wall clock.
+        let shortcut = prev
+            .filter(|p| p.tz() == tz && !p.fold() && now.instant() > p.instant())
+            .and_then(|p| {
+                let local = p.local_micros() + 1;
+                let ceil = local + (US_PER_SEC - local.rem_euclid(US_PER_SEC)) % US_PER_SEC;
+                let first = ZonedTime::from_wall(ceil, false, tz).ok()?;
+                self.fast_search(&first)
+            });
+        let next = match shortcut {
+            Some(found) => found,
+            None => {
+                let first = self.first_candidate(prev, now)?;
+                match self.fast_search(&first) {
+                    Some(found) => found,
+                    None => match self.slow_search(first)? {
+                        Some(found) => found,
+                        None => return Ok(None),
+                    },
+                }
+            }
+        };
+        if let Some(end) = &self.end_date {
+            if next.py_cmp(end).is_gt() {
+                return Ok(None);
+            }
+        }
+        self.finish(next, rng)
+    }
+
+    /// APScheduler's starting point: after the previous fire (or at `now`, or at the start
+    /// date), rounded up to a whole second, in the trigger's zone.
+    fn first_candidate(
+        &self,
+        prev: Option<&ZonedTime>,
+        now: &ZonedTime,
+    ) -> Result<ZonedTime, EvalError> {
         let tz = self.tz();
         let start = match prev {
             Some(prev) => {
@@ -523,23 +569,7 @@ impl CronTrigger {
                 None => *now,
             },
         };
-        if self.is_empty() {
-            return Ok(None);
-        }
-        let first = datetime_ceil(&start)?.canonical_in(tz)?;
-        let next = match self.fast_search(&first) {
-            Some(found) => found,
-            None => match self.slow_search(first)? {
-                Some(found) => found,
-                None => return Ok(None),
-            },
-        };
-        if let Some(end) = &self.end_date {
-            if next.py_cmp(end).is_gt() {
-                return Ok(None);
-            }
-        }
-        self.finish(next, rng)
+        Ok(datetime_ceil(&start)?.canonical_in(tz)?)
     }
 
     /// The search on wall-clock fields alone, valid when the zone's offset does not change
