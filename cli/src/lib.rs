@@ -33,6 +33,10 @@ enum Command {
     Snapshot(cmd::snapshot::SnapshotArgs),
     Check(cmd::snapshot::CheckArgs),
     Diff(cmd::snapshot::DiffArgs),
+    Reference(cmd::reference::ReferenceArgs),
+    Completions(cmd::reference::CompletionsArgs),
+    /// Print the man page (roff), generated from the same definitions as --help
+    Man,
 }
 
 /// Runs the command line `args` (the program name first) and returns the exit code.
@@ -61,6 +65,9 @@ where
         Command::Snapshot(args) => cmd::snapshot::run_snapshot(args, &mut out),
         Command::Check(args) => cmd::snapshot::run_check(args, &mut out),
         Command::Diff(args) => cmd::snapshot::run_diff(args, &mut out),
+        Command::Reference(args) => cmd::reference::run_reference(args, &mut out),
+        Command::Completions(args) => cmd::reference::run_completions(args, &mut out),
+        Command::Man => cmd::reference::run_man(&mut out),
     };
     let result = result.and_then(|code| out.flush().map(|()| code).map_err(output::Failure::from));
     match result {

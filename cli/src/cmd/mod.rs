@@ -1,4 +1,5 @@
 //! One module per subcommand.
 pub(crate) mod next;
+pub(crate) mod reference;
 pub(crate) mod simulate;
 pub(crate) mod snapshot;

@@ -1,0 +1,6 @@
+//! schedctl's integration tests: one binary, a module per area (link time stays low).
+
+mod next_conformance;
+mod sim_conformance;
+mod snapshot_api;
+mod trigger_props;
