@@ -33,19 +33,22 @@ pub(crate) struct SnapshotArgs {
     output: Option<PathBuf>,
 }
 
-/// Recompute a snapshot and compare: exit 0 when the fires and outcomes are the same, 1 with a
+/// Recompute snapshots and compare: exit 0 when the fires and outcomes are the same, 1 with a
 /// readable diff when not, 2 on bad input.
+///
+/// Each snapshot is checked against the job file named in its header (relative to the
+/// snapshot), unless a job file is given among the paths.
 ///
 /// Examples:
 ///   schedctl check jobs.snap
+///   schedctl check schedules/*.snap
 ///   schedctl check jobs.snap jobs.toml --update
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// The snapshot written by `schedctl snapshot`
-    snapshot: PathBuf,
-    /// The job file (default: the one named in the snapshot, relative to it)
-    file: Option<PathBuf>,
-    /// Rewrite the snapshot with the current fires instead of failing
+    /// Snapshots written by `schedctl snapshot`, and optionally one job file to check them against
+    #[arg(required = true, value_name = "SNAP... [FILE]")]
+    paths: Vec<PathBuf>,
+    /// Rewrite the snapshots with the current fires instead of failing
     #[arg(long)]
     update: bool,
 }
@@ -190,48 +193,117 @@ fn header_time(snap: &Snapshot, key: &str, path: &Path) -> Result<ZonedTime, Fai
 }
 
 pub(crate) fn run_check(args: CheckArgs, out: &mut impl Write) -> CmdResult {
-    let text = read(&args.snapshot)?;
-    let old = Snapshot::parse(&text)
-        .map_err(|e| Failure::Input(format!("error: `{}`: {e}\n", args.snapshot.display())))?;
-    let name = old.get("file").unwrap_or_default().to_owned();
-    let dir = args
-        .snapshot
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = match &args.file {
-        Some(f) => f.clone(),
-        None if !name.is_empty() => dir.join(&name),
-        None => {
+    let mut snapshots = Vec::new();
+    let mut job_file: Option<PathBuf> = None;
+    for path in &args.paths {
+        let text = read(path)?;
+        if text.starts_with(schedctl_core::snapshot::MAGIC) {
+            snapshots.push((path.clone(), text));
+        } else if job_file.replace(path.clone()).is_some() {
             return Err(Failure::Input(format!(
-                "error: `{}` names no job file; give it: schedctl check SNAP FILE\n",
-                args.snapshot.display()
-            )))
+                "error: `{}` is not a snapshot, and a job file was already given\n  = help: schedctl check SNAP... [FILE]\n",
+                path.display()
+            )));
         }
+    }
+    if snapshots.is_empty() {
+        return Err(Failure::Input(
+            "error: no snapshot given\n  = help: schedctl check SNAP... [FILE]\n".into(),
+        ));
+    }
+    let mut code = crate::exit::OK;
+    for (path, text) in &snapshots {
+        code = code.max(check_one(
+            path,
+            text,
+            job_file.as_deref(),
+            args.update,
+            out,
+        )?);
+    }
+    Ok(code)
+}
+
+/// The job file a snapshot names: relative to the snapshot, else (for a snapshot written to
+/// stdout) relative to the current directory.
+fn named_job_file(snapshot: &Path, name: &str) -> Option<PathBuf> {
+    if name.is_empty() {
+        return None;
+    }
+    let beside = tidy(&dir_of(snapshot).join(name));
+    if beside.exists() || !Path::new(name).exists() {
+        Some(beside)
+    } else {
+        Some(PathBuf::from(name))
+    }
+}
+
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn tidy(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
+fn check_one(
+    snapshot: &Path,
+    text: &str,
+    job_file: Option<&Path>,
+    update: bool,
+    out: &mut impl Write,
+) -> CmdResult {
+    let old = Snapshot::parse(text)
+        .map_err(|e| Failure::Input(format!("error: `{}`: {e}\n", snapshot.display())))?;
+    let file = match job_file {
+        Some(f) => f.to_path_buf(),
+        None => named_job_file(snapshot, old.get("file").unwrap_or_default()).ok_or_else(|| {
+            Failure::Input(format!(
+                "error: `{}` names no job file; give it: schedctl check SNAP FILE\n",
+                snapshot.display()
+            ))
+        })?,
     };
+    // The header names the job file relative to the snapshot, whichever way it was found.
+    let name = relative_to(&file, dir_of(snapshot))
+        .to_string_lossy()
+        .replace('\\', "/");
     let (from, to) = (
-        header_time(&old, "from", &args.snapshot)?,
-        header_time(&old, "to", &args.snapshot)?,
+        header_time(&old, "from", snapshot)?,
+        header_time(&old, "to", snapshot)?,
     );
     let fresh_text = snapshot_text(&file, &name, &from, &to)?;
+    let shown = file.display();
     if fresh_text == text {
-        writeln!(
-            out,
-            "ok: {} matches {}",
-            args.snapshot.display(),
-            file.display()
-        )?;
+        writeln!(out, "ok: {} matches {shown}", snapshot.display())?;
         return Ok(crate::exit::OK);
     }
     let fresh = Snapshot::parse(&fresh_text)
         .map_err(|e| Failure::Input(format!("error: internal: {e}\n")))?;
     let diffs = diff(&old, &fresh);
-    if args.update {
-        write_atomically(&args.snapshot, &fresh_text)?;
+    if update {
+        write_atomically(snapshot, &fresh_text)?;
         writeln!(
             out,
             "updated {} ({} jobs changed)",
-            args.snapshot.display(),
+            snapshot.display(),
             diffs.len()
         )?;
         return Ok(crate::exit::OK);
@@ -239,35 +311,36 @@ pub(crate) fn run_check(args: CheckArgs, out: &mut impl Write) -> CmdResult {
     if diffs.is_empty() {
         writeln!(
             out,
-            "ok: {} matches {} (fires and outcomes equal)",
-            args.snapshot.display(),
-            file.display()
+            "ok: {} matches {shown} (fires and outcomes equal)",
+            snapshot.display()
         )?;
-        for key in ["sha256", "schedctl", "tzdb"] {
+        for key in ["file", "sha256", "schedctl", "tzdb"] {
             if old.get(key) != fresh.get(key) {
                 eprintln!(
-                    "note: header `{key}` changed ({} -> {}); `schedctl check {} --update` refreshes it",
+                    "note: header `{key}` changed ({} -> {}); `{}` refreshes it",
                     old.get(key).unwrap_or("none"),
                     fresh.get(key).unwrap_or("none"),
-                    args.snapshot.display()
+                    update_hint(snapshot, job_file)
                 );
             }
         }
         return Ok(crate::exit::OK);
     }
-    writeln!(
-        out,
-        "{} differs from {}:",
-        args.snapshot.display(),
-        file.display()
-    )?;
+    writeln!(out, "{} differs from {shown}:", snapshot.display())?;
     out.write_all(render_diff(&diffs).as_bytes())?;
-    writeln!(
-        out,
-        "run `schedctl check {} --update` to accept",
-        args.snapshot.display()
-    )?;
+    writeln!(out, "run `{}` to accept", update_hint(snapshot, job_file))?;
     Ok(crate::exit::CHECK_FAILED)
+}
+
+fn update_hint(snapshot: &Path, job_file: Option<&Path>) -> String {
+    match job_file {
+        Some(f) => format!(
+            "schedctl check {} {} --update",
+            snapshot.display(),
+            f.display()
+        ),
+        None => format!("schedctl check {} --update", snapshot.display()),
+    }
 }
 
 pub(crate) fn run_diff(args: DiffArgs, out: &mut impl Write) -> CmdResult {

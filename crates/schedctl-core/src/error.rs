@@ -195,7 +195,14 @@ pub fn render_at(
     message: &str,
     help: &str,
 ) -> String {
-    let start = span.start.min(source.len());
+    let floor = |i: usize| {
+        let mut i = i.min(source.len());
+        while !source.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start);
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = source[start..]
         .find('\n')
@@ -203,7 +210,7 @@ pub fn render_at(
     let line_no = source[..start].matches('\n').count() + 1;
     let col = source[line_start..start].chars().count() + 1;
     let text = &source[line_start..line_end];
-    let end = span.end.clamp(start, line_end.max(start));
+    let end = floor(span.end.clamp(start, line_end.max(start)));
     let width = source[start..end].chars().count().max(1);
     let gutter = line_no.to_string().len();
     format!(

@@ -1033,9 +1033,9 @@ fn to_u32(v: u64) -> u32 {
 /// One expression, validated as APScheduler validates it (same order of checks).
 fn compile_expr(field: CronField, expr: &str) -> Result<Expr, ErrorKind> {
     let (lo, hi) = (u64::from(field.min()), u64::from(field.max()));
-    let step_check = |step: Option<u64>, range: u64| -> Result<(), ErrorKind> {
+    let step_check = |step: Option<u64>, range: i64| -> Result<(), ErrorKind> {
         match step {
-            Some(s) if s > range => Err(ErrorKind::StepTooLarge {
+            Some(s) if i128::from(s) > i128::from(range) => Err(ErrorKind::StepTooLarge {
                 field,
                 step: s,
                 range,
@@ -1047,7 +1047,7 @@ fn compile_expr(field: CronField, expr: &str) -> Result<Expr, ErrorKind> {
         if step == Some(0) {
             return Err(ErrorKind::ZeroStep { field });
         }
-        step_check(step, hi - lo)?;
+        step_check(step, (hi - lo) as i64)?;
         return Ok(Expr::All {
             step: step.map(to_u32),
         });
@@ -1070,7 +1070,7 @@ fn compile_expr(field: CronField, expr: &str) -> Result<Expr, ErrorKind> {
                 });
             }
         }
-        step_check(step, hi - lo)?;
+        step_check(step, (hi - lo) as i64)?;
         if first < lo {
             return Err(ErrorKind::BelowMinimum {
                 field,
@@ -1088,9 +1088,10 @@ fn compile_expr(field: CronField, expr: &str) -> Result<Expr, ErrorKind> {
             }
         }
         // APScheduler: `(self.last or MAX) - self.first` (a last of 0 counts as the maximum).
+        // The range can be negative (`75/5` for minutes): then any step is too large.
         let range = match last {
-            Some(l) if l != 0 => l - first,
-            _ => hi - first,
+            Some(l) if l != 0 => l as i64 - first as i64,
+            _ => hi as i64 - first as i64,
         };
         step_check(step, range)?;
         return Ok(Expr::Range {
@@ -1132,7 +1133,10 @@ fn compile_expr(field: CronField, expr: &str) -> Result<Expr, ErrorKind> {
                     .ok_or_else(|| ErrorKind::BadWeekdayName { name: name.into() })?;
                 return Ok(Expr::WeekdayPosition { nth, weekday });
             }
-            if expr.len() >= 4 && expr[..4].eq_ignore_ascii_case("last") {
+            if expr
+                .get(..4)
+                .is_some_and(|head| head.eq_ignore_ascii_case("last"))
+            {
                 return Ok(Expr::LastDay);
             }
         }
@@ -1271,6 +1275,14 @@ mod tests {
         assert!(matches!(
             kind(CronField::Day, "6th mon"),
             ErrorKind::UnrecognizedExpression { .. }
+        ));
+        assert!(matches!(
+            kind(CronField::Minute, "75/5"),
+            ErrorKind::StepTooLarge {
+                step: 5,
+                range: -16,
+                ..
+            }
         ));
         assert!(matches!(
             kind(CronField::Second, "0-1/8"),

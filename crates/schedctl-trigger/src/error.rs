@@ -58,7 +58,7 @@ pub enum ErrorKind {
     StepTooLarge {
         field: CronField,
         step: u64,
-        range: u64,
+        range: i64,
     },
     /// Not a month name.
     #[error("`{name}` is not a month name")]
@@ -223,14 +223,10 @@ impl ParseErrors {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for e in &self.errors {
-            let start = self.source[..e.span.start.min(self.source.len())]
-                .chars()
-                .count();
-            let width = self.source
-                [e.span.start.min(self.source.len())..e.span.end.min(self.source.len())]
-                .chars()
-                .count()
-                .max(1);
+            let a = char_floor(&self.source, e.span.start);
+            let b = char_floor(&self.source, e.span.end).max(a);
+            let start = self.source[..a].chars().count();
+            let width = self.source[a..b].chars().count().max(1);
             out.push_str(&format!(
                 "error: {}\n  | {}\n  | {}{}\n  = help: {}\n",
                 e.kind,
@@ -242,6 +238,15 @@ impl ParseErrors {
         }
         out
     }
+}
+
+/// The largest char boundary of `s` at or before `i`.
+fn char_floor(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 impl fmt::Display for ParseErrors {
