@@ -25,6 +25,7 @@ use schedctl_trigger::{EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
 use crate::duration::Micros;
 use crate::jobfile::{Job, JobFile};
 use crate::ledger::{Entry, PoolLoad, Rule, Status};
+use crate::policy::{start_decision, wake_job, StartDecision};
 
 /// A run of one job waiting for, or holding, a worker: its remaining run times.
 #[derive(Debug)]
@@ -230,10 +231,6 @@ impl<'f> Engine<'f> {
     }
 
     fn wake_up(&mut self, now: Instant) -> Result<(), SimError> {
-        let now_utc = utc(now).map_err(|error| SimError::Trigger {
-            job: String::new(),
-            error,
-        })?;
         while let Some(&Reverse((at, _, j))) = self.due.peek() {
             if at > now {
                 break;
@@ -245,38 +242,34 @@ impl<'f> Engine<'f> {
                 error,
             };
             let state = &mut self.jobs[j];
-            let mut run_times = VecDeque::new();
-            let mut next = state.next;
-            while let Some(n) = next.filter(|n| n.instant() <= now) {
-                run_times.push_back(n);
-                next = state
-                    .schedule
-                    .next_fire_time(Some(&n), &now_utc, &mut state.rng)
-                    .map_err(fail)?;
-            }
-            let Some(&last) = run_times.back() else {
-                continue;
-            };
+            let Some(next) = state.next else { continue };
+            let w = wake_job(
+                job,
+                &state.schedule,
+                next,
+                state.running,
+                now,
+                &mut state.rng,
+            )
+            .map_err(fail)?;
             let zone = Tz::Zone(state.schedule.zone());
             let canon = |t: &ZonedTime| t.canonical_in(zone).map_err(|e| fail(e.into()));
-            if job.coalesce && run_times.len() > 1 {
+            if let Some(last) = w.kept.last() {
                 let into = last.instant();
-                while run_times.len() > 1 {
-                    if let Some(rt) = run_times.pop_front() {
-                        self.ledger.push(Entry {
-                            job: j,
-                            fire: canon(&rt)?,
-                            status: Status::Coalesced,
-                            start: None,
-                            end: None,
-                            worker: None,
-                            rule: Rule::CoalescedInto { into },
-                        });
-                    }
+                for rt in &w.coalesced {
+                    self.ledger.push(Entry {
+                        job: j,
+                        fire: canon(rt)?,
+                        status: Status::Coalesced,
+                        start: None,
+                        end: None,
+                        worker: None,
+                        rule: Rule::CoalescedInto { into },
+                    });
                 }
             }
-            if state.running >= job.max_instances {
-                for rt in &run_times {
+            if w.dropped {
+                for rt in &w.kept {
                     self.ledger.push(Entry {
                         job: j,
                         fire: canon(rt)?,
@@ -289,20 +282,17 @@ impl<'f> Engine<'f> {
                         },
                     });
                 }
-            } else {
+            } else if !w.kept.is_empty() {
                 state.running += 1;
                 state.peak_running = state.peak_running.max(state.running);
                 self.pools[job.executor].queue.push_back(Task {
                     job: j,
-                    run_times,
+                    run_times: w.kept.into(),
                     queued_at: now,
                 });
             }
             let state = &mut self.jobs[j];
-            state.next = state
-                .schedule
-                .next_fire_time(Some(&last), &now_utc, &mut state.rng)
-                .map_err(fail)?;
+            state.next = w.next;
             if let Some(n) = &state.next {
                 self.due.push(Reverse((n.instant(), self.id_rank[j], j)));
             }
@@ -344,20 +334,22 @@ impl<'f> Engine<'f> {
         let zone = Tz::Zone(self.jobs[task.job].schedule.zone());
         while let Some(rt) = task.run_times.pop_front() {
             let fire = rt.canonical_in(zone).unwrap_or(rt);
-            let late = Micros::from_micros(now.unix_micros() - rt.instant().unix_micros());
-            if let Some(grace) = job.misfire_grace_time.filter(|g| late > *g) {
-                self.pools[pool].load.missed_while_queued += 1;
-                self.ledger.push(Entry {
-                    job: task.job,
-                    fire,
-                    status: Status::Missed,
-                    start: Some(now),
-                    end: None,
-                    worker: Some(worker),
-                    rule: Rule::LateBeyondGrace { late, grace },
-                });
-                continue;
-            }
+            let late = match start_decision(job, rt.instant(), now) {
+                StartDecision::Run { late } => late,
+                StartDecision::Missed { late, grace } => {
+                    self.pools[pool].load.missed_while_queued += 1;
+                    self.ledger.push(Entry {
+                        job: task.job,
+                        fire,
+                        status: Status::Missed,
+                        start: Some(now),
+                        end: None,
+                        worker: Some(worker),
+                        rule: Rule::LateBeyondGrace { late, grace },
+                    });
+                    continue;
+                }
+            };
             let end = now.add_micros(job.duration.as_micros());
             self.ledger.push(Entry {
                 job: task.job,

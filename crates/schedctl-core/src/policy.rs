@@ -1,0 +1,83 @@
+//! The decisions APScheduler 3.x makes for one job, shared by the simulation ([`crate::Engine`])
+//! and the real runner, so that the two cannot disagree.
+//!
+//! * At a wake-up, a due job collects every run time up to now ([`wake_job`]); with `coalesce`
+//!   only the last is kept; if the job already has `max_instances` runs in progress the kept
+//!   run times are dropped; the next run time is the first fire after the last run time.
+//! * When a worker is about to start a run time, it is missed if it is later than the job's
+//!   `misfire_grace_time` ([`start_decision`]).
+
+use schedctl_trigger::{EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
+
+use crate::duration::Micros;
+use crate::jobfile::Job;
+
+/// What a wake-up decides for one due job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wakeup {
+    /// Overdue run times merged into the last one (coalesce), oldest first.
+    pub coalesced: Vec<ZonedTime>,
+    /// The run times to run (one task), or to drop when `dropped`.
+    pub kept: Vec<ZonedTime>,
+    /// `max_instances` runs were in progress: `kept` is dropped, nothing is queued.
+    pub dropped: bool,
+    /// The job's next run time (none: the trigger is done).
+    pub next: Option<ZonedTime>,
+}
+
+/// APScheduler's processing of a due job at `now`: `next` is its next run time (at or before
+/// `now`), `running` its runs in progress. `now` is read in UTC, as the scheduler loop does.
+pub fn wake_job(
+    job: &Job,
+    schedule: &Schedule,
+    next: ZonedTime,
+    running: u32,
+    now: Instant,
+    rng: &mut JitterRng,
+) -> Result<Wakeup, EvalError> {
+    let now_utc = ZonedTime::from_instant(now, Tz::Fixed(0))?;
+    let mut run_times = Vec::new();
+    let mut cursor = Some(next);
+    while let Some(n) = cursor.filter(|n| n.instant() <= now) {
+        run_times.push(n);
+        cursor = schedule.next_fire_time(Some(&n), &now_utc, rng)?;
+    }
+    let Some(&last) = run_times.last() else {
+        return Ok(Wakeup {
+            coalesced: Vec::new(),
+            kept: Vec::new(),
+            dropped: false,
+            next: Some(next),
+        });
+    };
+    let coalesced = if job.coalesce && run_times.len() > 1 {
+        run_times.drain(..run_times.len() - 1).collect()
+    } else {
+        Vec::new()
+    };
+    let next = schedule.next_fire_time(Some(&last), &now_utc, rng)?;
+    Ok(Wakeup {
+        coalesced,
+        kept: run_times,
+        dropped: running >= job.max_instances,
+        next,
+    })
+}
+
+/// What a worker does with a run time when it would start it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartDecision {
+    /// Run it; it starts `late` after its fire time.
+    Run { late: Micros },
+    /// Skip it: `late` is beyond the job's misfire grace `grace`.
+    Missed { late: Micros, grace: Micros },
+}
+
+/// Whether a run time of `job` due at `run_time` may start at `start`.
+pub fn start_decision(job: &Job, run_time: Instant, start: Instant) -> StartDecision {
+    let late = Micros::from_micros(start.unix_micros() - run_time.unix_micros());
+    match job.misfire_grace_time {
+        Some(grace) if late > grace => StartDecision::Missed { late, grace },
+        _ => StartDecision::Run { late },
+    }
+}
