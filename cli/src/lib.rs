@@ -33,6 +33,8 @@ enum Command {
     Snapshot(cmd::snapshot::SnapshotArgs),
     Check(cmd::snapshot::CheckArgs),
     Diff(cmd::snapshot::DiffArgs),
+    Run(cmd::run::RunArgs),
+    Jobs(cmd::run::JobsArgs),
     Reference(cmd::reference::ReferenceArgs),
     Completions(cmd::reference::CompletionsArgs),
     /// Print the man page (roff), generated from the same definitions as --help
@@ -58,18 +60,30 @@ where
         }
     };
     let stdout = std::io::stdout();
+    // `run` prints events from worker threads: it must not hold the stdout lock.
+    let command = match cli.command {
+        Command::Run(args) => return finish(cmd::run::run_run(args, &mut std::io::stdout())),
+        other => other,
+    };
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = match cli.command {
+    let result = match command {
         Command::Next(args) => cmd::next::run(args, &mut out),
         Command::Simulate(args) => cmd::simulate::run(args, &mut out),
         Command::Snapshot(args) => cmd::snapshot::run_snapshot(args, &mut out),
         Command::Check(args) => cmd::snapshot::run_check(args, &mut out),
         Command::Diff(args) => cmd::snapshot::run_diff(args, &mut out),
+        // Handled above, without the stdout lock.
+        Command::Run(_) => Ok(exit::OK),
+        Command::Jobs(args) => cmd::run::run_jobs(args, &mut out),
         Command::Reference(args) => cmd::reference::run_reference(args, &mut out),
         Command::Completions(args) => cmd::reference::run_completions(args, &mut out),
         Command::Man => cmd::reference::run_man(&mut out),
     };
-    let result = result.and_then(|code| out.flush().map(|()| code).map_err(output::Failure::from));
+    finish(result.and_then(|code| out.flush().map(|()| code).map_err(output::Failure::from)))
+}
+
+/// The exit code of a command's result, with its error reported on stderr.
+fn finish(result: output::CmdResult) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(output::Failure::BrokenPipe) => ExitCode::from(exit::OK),

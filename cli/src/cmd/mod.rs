@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub(crate) mod next;
 pub(crate) mod reference;
+pub(crate) mod run;
 pub(crate) mod simulate;
 pub(crate) mod snapshot;

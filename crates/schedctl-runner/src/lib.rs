@@ -1,1 +1,52 @@
-//! placeholder
+//! Run schedules for real: the core's APScheduler policy on the system clock.
+//!
+//! Owns the [`SystemClock`], worker pools (threads), running commands and Rust closures, and
+//! job stores ([`MemoryStore`], [`SqliteStore`], or any [`JobStore`]). The policy — which fires
+//! run, coalesce, drop or miss — is [`schedctl_core::policy`], the same code `simulate` uses.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use schedctl_core::Executor;
+//! use schedctl_runner::{Action, JobSpec, MemoryStore, Scheduler};
+//!
+//! let runs = Arc::new(Mutex::new(0));
+//! let counter = runs.clone();
+//! let mut sched = Scheduler::new(vec![Executor { name: "default".into(), max_workers: 2 }], vec![]);
+//! sched.add_store("default", Box::new(MemoryStore::default()))?;
+//! let spec = JobSpec {
+//!     id: "tick".into(),
+//!     trigger: "interval:seconds=1".into(),
+//!     timezone: "UTC".into(),
+//!     command: vec![],
+//!     executor: "default".into(),
+//!     jobstore: "default".into(),
+//!     coalesce: true,
+//!     max_instances: 1,
+//!     misfire_grace_us: Some(1_000_000),
+//!     duration_us: 0,
+//! };
+//! let action = Action::Closure(Arc::new(move || {
+//!     *counter.lock().map_err(|e| e.to_string())? += 1;
+//!     Ok(())
+//! }));
+//! sched.add_job(spec, Some(action), false)?;
+//! sched.start();
+//! std::thread::sleep(std::time::Duration::from_millis(2_300));
+//! sched.shutdown(true);
+//! assert!(*runs.lock().unwrap() >= 2);
+//! # Ok::<(), schedctl_runner::RunnerError>(())
+//! ```
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod clock;
+mod scheduler;
+mod store;
+
+pub use clock::SystemClock;
+pub use scheduler::{
+    job_zone, Action, Closure, CommandSpec, Event, EventKind, JobInfo, Listener, RunnerError,
+    Scheduler,
+};
+pub use store::{
+    JobSpec, JobStore, MemoryStore, SqliteStore, StoreError, StoredJob, SCHEMA_VERSION,
+};

@@ -1,0 +1,266 @@
+//! `schedctl run` for real: real processes, real time, kept to a few seconds each.
+//!
+//! Each test writes a job file into its own temporary directory, runs the binary, and reads the
+//! run log (one JSON line per event).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_schedctl"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("schedctl-run-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// An RFC 3339 UTC time `secs` seconds from now, on a whole second.
+fn whole_second_from_now(secs: u64) -> (u64, String) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        + secs;
+    let (days, rem) = (now / 86_400, now % 86_400);
+    // civil from days (1970-01-01 = day 0)
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        now,
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        ),
+    )
+}
+
+fn read_log(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("run log lines are JSON"))
+        .collect()
+}
+
+fn counts(log: &[serde_json::Value]) -> BTreeMap<(String, String), usize> {
+    let mut out = BTreeMap::new();
+    for e in log {
+        let key = (
+            e["job"].as_str().unwrap_or("").to_owned(),
+            e["outcome"].as_str().unwrap_or("").to_owned(),
+        );
+        *out.entry(key).or_insert(0) += 1;
+    }
+    out
+}
+
+fn get(c: &BTreeMap<(String, String), usize>, job: &str, outcome: &str) -> usize {
+    c.get(&(job.to_owned(), outcome.to_owned()))
+        .copied()
+        .unwrap_or(0)
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("schedctl runs")
+}
+
+#[test]
+fn run_agrees_with_simulate_on_the_same_window() {
+    let dir = temp_dir("agree");
+    let (_, start_text) = whole_second_from_now(2);
+    let jobs = format!(
+        "[executor]\nmax_workers = 3\n\
+         [[job]]\nid = \"tick\"\ntrigger = \"interval:seconds=1 start_date={start_text}\"\ncommand = [\"true\"]\n\
+         [[job]]\nid = \"slow\"\ntrigger = \"interval:seconds=1 start_date={start_text}\"\nduration = \"1500ms\"\ncommand = [\"sleep\", \"1.5\"]\n"
+    );
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let out = run(
+        &dir,
+        &["run", "jobs.toml", "--for", "6500ms", "--log", "runs.jsonl"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let real = counts(&read_log(&dir.join("runs.jsonl")));
+    // The same window on the virtual clock: the run ends about 4.5 s after the first fire.
+    let sim = run(
+        &dir,
+        &[
+            "simulate",
+            "jobs.toml",
+            "--from",
+            &start_text,
+            "--to",
+            "+4500ms",
+            "--format",
+            "summary",
+        ],
+    );
+    let summary = String::from_utf8_lossy(&sim.stdout).into_owned();
+    let field = |job: &str, key: &str| -> usize {
+        summary
+            .lines()
+            .find(|l| l.starts_with(&format!("{job} ")))
+            .and_then(|l| {
+                l.split_whitespace()
+                    .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(usize::MAX)
+    };
+    // Real time has a few ms of slack at the window's edges: allow one fire either way.
+    for (job, outcome) in [
+        ("tick", "executed"),
+        ("slow", "executed"),
+        ("slow", "dropped"),
+    ] {
+        let r = get(&real, job, outcome);
+        let s = field(job, outcome);
+        assert!(
+            r.abs_diff(s) <= 1,
+            "{job} {outcome}: run {r}, simulate {s}\n{summary}\n{real:?}"
+        );
+    }
+    assert!(
+        get(&real, "slow", "dropped") >= 1,
+        "a 1.5 s job every second with max_instances = 1 drops runs: {real:?}"
+    );
+}
+
+#[test]
+fn kill_9_and_restart_never_runs_a_fire_twice() {
+    let dir = temp_dir("kill");
+    let jobs = "[[job]]\nid = \"tick\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\nmisfire_grace_time = \"none\"\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let mut child = bin()
+        .current_dir(&dir)
+        .args(["run", "jobs.toml", "--log", "runs.jsonl"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(3_200));
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let before = read_log(&dir.join("runs.jsonl")).len();
+    std::thread::sleep(Duration::from_millis(2_500));
+    let out = run(
+        &dir,
+        &["run", "jobs.toml", "--for", "2s", "--log", "runs.jsonl"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = read_log(&dir.join("runs.jsonl"));
+    assert!(log.len() > before, "the restart ran");
+    let mut seen = BTreeSet::new();
+    for e in log.iter().filter(|e| e["outcome"] == "executed") {
+        let fire = e["fire"].as_str().expect("fire").to_owned();
+        assert!(seen.insert(fire.clone()), "fire {fire} executed twice");
+    }
+    // The fires overdue while the runner was down were coalesced into one run (coalesce = true).
+    let after = &log[before..];
+    assert!(
+        after.iter().any(|e| e["outcome"] == "coalesced"),
+        "overdue fires coalesced: {after:?}"
+    );
+    // The store is consistent: the job is there with a next run time.
+    let list = run(&dir, &["jobs", "list", "--store", "schedctl.db"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("tick"));
+}
+
+#[test]
+fn a_saturated_pool_never_delays_another_pool() {
+    let dir = temp_dir("pools");
+    let jobs = "[executor]\nmax_workers = 1\n[executors.fast]\nmax_workers = 1\n\
+        [[job]]\nid = \"heavy\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"sleep\", \"2\"]\nmax_instances = 3\nmisfire_grace_time = \"1s\"\n\
+        [[job]]\nid = \"quick\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\nexecutor = \"fast\"\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let out = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "5s",
+            "--log",
+            "runs.jsonl",
+            "--store",
+            "pools.db",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = read_log(&dir.join("runs.jsonl"));
+    let c = counts(&log);
+    assert!(get(&c, "quick", "executed") >= 4, "{c:?}");
+    assert_eq!(
+        get(&c, "quick", "missed") + get(&c, "quick", "dropped"),
+        0,
+        "{c:?}"
+    );
+    assert!(
+        get(&c, "heavy", "missed") + get(&c, "heavy", "dropped") >= 1,
+        "the saturated pool misses or drops: {c:?}"
+    );
+}
+
+#[test]
+fn jobs_pause_takes_effect_while_running() {
+    let dir = temp_dir("pause");
+    let jobs = "[[job]]\nid = \"tick\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let mut child = bin()
+        .current_dir(&dir)
+        .args(["run", "jobs.toml", "--for", "6s", "--log", "runs.jsonl"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(2_500));
+    let paused = run(&dir, &["jobs", "pause", "tick", "--store", "schedctl.db"]);
+    assert!(
+        paused.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paused.stderr)
+    );
+    let executed_at_pause = counts(&read_log(&dir.join("runs.jsonl")));
+    let status = child.wait().expect("runner ends");
+    assert!(status.success());
+    let executed_at_end = counts(&read_log(&dir.join("runs.jsonl")));
+    // Within a second of the pause the runner stops running the job.
+    let (a, b) = (
+        get(&executed_at_pause, "tick", "executed"),
+        get(&executed_at_end, "tick", "executed"),
+    );
+    assert!(b <= a + 1, "paused at {a} runs, ended at {b}");
+    let shown = run(&dir, &["jobs", "show", "tick", "--store", "schedctl.db"]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("(paused)"));
+}

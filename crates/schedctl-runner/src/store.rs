@@ -1,0 +1,385 @@
+//! Job stores: where jobs and their next run times live between runs.
+//!
+//! A store keeps each job's definition ([`JobSpec`]) and its next run time. The runner commits
+//! a job's new next run time *before* it hands the run to a worker, so a crash (even `kill -9`)
+//! can lose a run in progress but never runs one fire twice; on restart, overdue fires are
+//! handled by the job's coalesce and misfire policy, as APScheduler does with a persistent
+//! store. [`MemoryStore`] forgets everything at exit; [`SqliteStore`] is a file. Other stores
+//! (a server shared by several runners) implement [`JobStore`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use schedctl_core::{Job, Micros};
+use schedctl_trigger::{Trigger, Zone};
+use serde::{Deserialize, Serialize};
+
+/// A job's definition as stored: enough to rebuild it without the job file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSpec {
+    /// Unique id.
+    pub id: String,
+    /// The trigger string.
+    pub trigger: String,
+    /// The zone the trigger is read in when it names none.
+    pub timezone: String,
+    /// argv of the command (no shell).
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// The executor's name.
+    pub executor: String,
+    /// The store's name.
+    pub jobstore: String,
+    /// APScheduler's coalesce.
+    pub coalesce: bool,
+    /// APScheduler's max_instances.
+    pub max_instances: u32,
+    /// APScheduler's misfire_grace_time in microseconds (none: no limit).
+    pub misfire_grace_us: Option<i64>,
+    /// The simulated duration (kept so `simulate` and `run` read the same definition).
+    #[serde(default)]
+    pub duration_us: i64,
+}
+
+impl JobSpec {
+    /// The definition of a job of a job file whose default zone is `zone`.
+    pub fn from_job(job: &Job, zone: Zone, executor: &str) -> JobSpec {
+        JobSpec {
+            id: job.id.clone(),
+            trigger: job.trigger_text.clone(),
+            timezone: zone.name().to_owned(),
+            command: job.command.clone(),
+            executor: executor.to_owned(),
+            jobstore: job.jobstore.clone(),
+            coalesce: job.coalesce,
+            max_instances: job.max_instances,
+            misfire_grace_us: job.misfire_grace_time.map(Micros::as_micros),
+            duration_us: job.duration.as_micros(),
+        }
+    }
+
+    /// The trigger, parsed.
+    pub fn parse_trigger(&self) -> Result<Trigger, StoreError> {
+        let zone = Zone::get(&self.timezone).map_err(|_| StoreError::Corrupt {
+            what: format!(
+                "job `{}` names an unknown zone `{}`",
+                self.id, self.timezone
+            ),
+        })?;
+        Trigger::parse_in(&self.trigger, zone).map_err(|e| StoreError::Corrupt {
+            what: format!(
+                "job `{}` has a bad trigger `{}`: {e}",
+                self.id, self.trigger
+            ),
+        })
+    }
+}
+
+/// A stored job: its definition, next run time and paused flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredJob {
+    /// The definition.
+    pub spec: JobSpec,
+    /// Microseconds since the epoch; none when the trigger has no more fires.
+    pub next_run_time: Option<i64>,
+    /// A paused job keeps its next run time but is not run.
+    pub paused: bool,
+}
+
+/// Why a store could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file is not a schedctl store (or not SQLite at all).
+    #[error("`{path}` is not a schedctl job store: {reason}")]
+    NotAStore { path: PathBuf, reason: String },
+    /// Written by a newer schedctl.
+    #[error("`{path}` was written by a newer schedctl (schema {found}, this one reads up to {supported})")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    /// The content does not make sense.
+    #[error("the store is damaged: {what}")]
+    Corrupt { what: String },
+    /// No job of that id.
+    #[error("no job `{id}` in the store")]
+    NoSuchJob { id: String },
+    /// SQLite failed (locked, read-only, disk full ...).
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Where jobs are kept. Every method commits before it returns.
+pub trait JobStore: Send {
+    /// All jobs.
+    fn load(&mut self) -> Result<Vec<StoredJob>, StoreError>;
+    /// Adds a job or replaces the one with the same id.
+    fn put(&mut self, job: &StoredJob) -> Result<(), StoreError>;
+    /// Sets a job's next run time.
+    fn set_next_run_time(&mut self, id: &str, next: Option<i64>) -> Result<(), StoreError>;
+    /// Removes a job.
+    fn remove(&mut self, id: &str) -> Result<(), StoreError>;
+    /// A number that changes whenever another process changed the store (so a runner can pick
+    /// up `schedctl jobs pause` within a second); constant for stores only this process sees.
+    fn generation(&mut self) -> Result<i64, StoreError>;
+}
+
+/// Jobs in memory: rebuilt from the job file at every start.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    jobs: BTreeMap<String, StoredJob>,
+}
+
+impl JobStore for MemoryStore {
+    fn load(&mut self) -> Result<Vec<StoredJob>, StoreError> {
+        Ok(self.jobs.values().cloned().collect())
+    }
+
+    fn put(&mut self, job: &StoredJob) -> Result<(), StoreError> {
+        self.jobs.insert(job.spec.id.clone(), job.clone());
+        Ok(())
+    }
+
+    fn set_next_run_time(&mut self, id: &str, next: Option<i64>) -> Result<(), StoreError> {
+        let job = self
+            .jobs
+            .get_mut(id)
+            .ok_or_else(|| StoreError::NoSuchJob { id: id.into() })?;
+        job.next_run_time = next;
+        Ok(())
+    }
+
+    fn remove(&mut self, id: &str) -> Result<(), StoreError> {
+        self.jobs
+            .remove(id)
+            .map(|_| ())
+            .ok_or_else(|| StoreError::NoSuchJob { id: id.into() })
+    }
+
+    fn generation(&mut self) -> Result<i64, StoreError> {
+        Ok(0)
+    }
+}
+
+/// The schema this schedctl writes; older ones are migrated on open.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Jobs in an SQLite file (WAL mode, so `schedctl jobs` can change it while a runner uses it).
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) a store. A file that is not SQLite, or an SQLite file of another
+    /// program, or one written by a newer schedctl, is refused and left untouched.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let not_a_store = |reason: String| StoreError::NotAStore {
+            path: path.to_owned(),
+            reason,
+        };
+        let existed = path.exists();
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Reading the schema fails on a file that is not SQLite: refuse before writing anything.
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| not_a_store(e.to_string()))?;
+        if existed && !tables.is_empty() && !tables.iter().any(|t| t == "schedctl_meta") {
+            return Err(not_a_store("it has tables of another program".into()));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schedctl_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS jobs (
+                 id TEXT PRIMARY KEY,
+                 spec TEXT NOT NULL,
+                 next_run_time INTEGER,
+                 paused INTEGER NOT NULL DEFAULT 0
+             );
+             INSERT OR IGNORE INTO schedctl_meta (key, value) VALUES ('schema_version', 1), ('generation', 0);",
+        )?;
+        let version: i64 = conn.query_row(
+            "SELECT value FROM schedctl_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Ok(SqliteStore { conn })
+    }
+
+    /// Marks a change made from outside the runner (`schedctl jobs ...`).
+    pub fn bump_generation(&mut self) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE schedctl_meta SET value = value + 1 WHERE key = 'generation'",
+            [],
+        )?;
+        Ok(())
+    }
+
+    /// One job.
+    pub fn get(&mut self, id: &str) -> Result<StoredJob, StoreError> {
+        self.load()?
+            .into_iter()
+            .find(|j| j.spec.id == id)
+            .ok_or_else(|| StoreError::NoSuchJob { id: id.into() })
+    }
+}
+
+impl JobStore for SqliteStore {
+    fn load(&mut self) -> Result<Vec<StoredJob>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT spec, next_run_time, paused FROM jobs ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (spec, next_run_time, paused) = row?;
+            let spec: JobSpec = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt {
+                what: format!("a job definition: {e}"),
+            })?;
+            out.push(StoredJob {
+                spec,
+                next_run_time,
+                paused: paused != 0,
+            });
+        }
+        Ok(out)
+    }
+
+    fn put(&mut self, job: &StoredJob) -> Result<(), StoreError> {
+        let spec = serde_json::to_string(&job.spec).map_err(|e| StoreError::Corrupt {
+            what: e.to_string(),
+        })?;
+        self.conn.execute(
+            "INSERT INTO jobs (id, spec, next_run_time, paused) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET spec = excluded.spec, next_run_time = excluded.next_run_time, paused = excluded.paused",
+            params![job.spec.id, spec, job.next_run_time, i64::from(job.paused)],
+        )?;
+        Ok(())
+    }
+
+    fn set_next_run_time(&mut self, id: &str, next: Option<i64>) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE jobs SET next_run_time = ?2 WHERE id = ?1",
+            params![id, next],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSuchJob { id: id.into() });
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, id: &str) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM jobs WHERE id = ?1", params![id])?;
+        if n == 0 {
+            return Err(StoreError::NoSuchJob { id: id.into() });
+        }
+        Ok(())
+    }
+
+    fn generation(&mut self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM schedctl_meta WHERE key = 'generation'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(id: &str) -> JobSpec {
+        JobSpec {
+            id: id.into(),
+            trigger: "interval:seconds=1".into(),
+            timezone: "UTC".into(),
+            command: vec!["true".into()],
+            executor: "default".into(),
+            jobstore: "default".into(),
+            coalesce: true,
+            max_instances: 1,
+            misfire_grace_us: Some(1_000_000),
+            duration_us: 0,
+        }
+    }
+
+    #[test]
+    fn sqlite_round_trip_and_refusals() {
+        let dir = std::env::temp_dir().join(format!("schedctl-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("jobs.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let mut s = SqliteStore::open(&path).expect("new store");
+            s.put(&StoredJob {
+                spec: spec("a"),
+                next_run_time: Some(5),
+                paused: false,
+            })
+            .expect("put");
+            s.set_next_run_time("a", Some(7)).expect("update");
+            assert!(matches!(
+                s.set_next_run_time("zz", None),
+                Err(StoreError::NoSuchJob { .. })
+            ));
+        }
+        let mut s = SqliteStore::open(&path).expect("reopen");
+        assert_eq!(s.load().expect("load")[0].next_run_time, Some(7));
+        let g = s.generation().expect("generation");
+        s.bump_generation().expect("bump");
+        assert_eq!(s.generation().expect("generation"), g + 1);
+        drop(s);
+
+        let garbage = dir.join("garbage.db");
+        std::fs::write(&garbage, b"this is not sqlite at all, not even close").expect("write");
+        assert!(matches!(
+            SqliteStore::open(&garbage),
+            Err(StoreError::NotAStore { .. })
+        ));
+        assert_eq!(
+            std::fs::read(&garbage).expect("read"),
+            b"this is not sqlite at all, not even close"
+        );
+
+        let newer = dir.join("newer.db");
+        let _ = std::fs::remove_file(&newer);
+        drop(SqliteStore::open(&newer).expect("create"));
+        let c = Connection::open(&newer).expect("open");
+        c.execute(
+            "UPDATE schedctl_meta SET value = 99 WHERE key = 'schema_version'",
+            [],
+        )
+        .expect("bump");
+        drop(c);
+        assert!(matches!(
+            SqliteStore::open(&newer),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
