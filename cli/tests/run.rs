@@ -197,7 +197,7 @@ fn kill_9_and_restart_never_runs_a_fire_twice() {
 fn a_saturated_pool_never_delays_another_pool() {
     let dir = temp_dir("pools");
     let jobs = "[executor]\nmax_workers = 1\n[executors.fast]\nmax_workers = 1\n\
-        [[job]]\nid = \"heavy\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"sleep\", \"2\"]\nmax_instances = 3\nmisfire_grace_time = \"1s\"\n\
+        [[job]]\nid = \"heavy\"\ntrigger = \"interval:seconds=1\"\nduration = \"2s\"\ncommand = [\"sleep\", \"2\"]\nmax_instances = 3\nmisfire_grace_time = \"1s\"\n\
         [[job]]\nid = \"quick\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\nexecutor = \"fast\"\n";
     std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
     let out = run(
@@ -229,6 +229,54 @@ fn a_saturated_pool_never_delays_another_pool() {
     assert!(
         get(&c, "heavy", "missed") + get(&c, "heavy", "dropped") >= 1,
         "the saturated pool misses or drops: {c:?}"
+    );
+    // The fast job started on time: within a fraction of a second of each fire.
+    let millis = |t: &str| -> i64 {
+        // `...THH:MM:SS.ffffff+00:00`: minutes and seconds suffice within one run.
+        let minutes: i64 = t.get(14..16).and_then(|m| m.parse().ok()).unwrap_or(0);
+        let secs: f64 = t
+            .get(17..t.len().saturating_sub(6))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.0);
+        minutes * 60_000 + (secs * 1000.0) as i64
+    };
+    for e in log
+        .iter()
+        .filter(|e| e["job"] == "quick" && e["outcome"] == "executed")
+    {
+        let (fire, start) = (
+            e["fire"].as_str().unwrap_or(""),
+            e["start"].as_str().unwrap_or(""),
+        );
+        let late = (millis(start) - millis(fire)).rem_euclid(3_600_000);
+        assert!(late < 300, "quick started {late} ms late: {e}");
+    }
+    // What simulate predicts for the same pools: the heavy pool misses or drops, quick never.
+    let sim = run(
+        &dir,
+        &[
+            "simulate",
+            "jobs.toml",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "+5s",
+            "--format",
+            "summary",
+        ],
+    );
+    let summary = String::from_utf8_lossy(&sim.stdout).into_owned();
+    assert!(
+        summary.contains("quick fires=4 executed=4 missed=0 coalesced=0 dropped=0"),
+        "{summary}"
+    );
+    let heavy = summary
+        .lines()
+        .find(|l| l.starts_with("heavy "))
+        .unwrap_or_default();
+    assert!(
+        !heavy.contains("missed=0 coalesced=0 dropped=0"),
+        "{summary}"
     );
 }
 
@@ -263,4 +311,62 @@ fn jobs_pause_takes_effect_while_running() {
     assert!(b <= a + 1, "paused at {a} runs, ended at {b}");
     let shown = run(&dir, &["jobs", "show", "tick", "--store", "schedctl.db"]);
     assert!(String::from_utf8_lossy(&shown.stdout).contains("(paused)"));
+}
+
+#[test]
+fn restart_keeps_the_persistent_job_and_rebuilds_the_memory_job() {
+    let dir = temp_dir("stores");
+    let jobs = "[jobstores.volatile]\nkind = \"memory\"\n\
+        [[job]]\nid = \"durable\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\n\
+        [[job]]\nid = \"fresh\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\njobstore = \"volatile\"\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let first = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "2500ms",
+            "--log",
+            "first.jsonl",
+        ],
+    );
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(3_000));
+    let second = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "1500ms",
+            "--log",
+            "second.jsonl",
+        ],
+    );
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let log = read_log(&dir.join("second.jsonl"));
+    let c = counts(&log);
+    // The SQLite job kept its next run time: the fires missed while down are coalesced into
+    // one run (coalesce = true) at the restart.
+    assert!(get(&c, "durable", "coalesced") >= 2, "{c:?}");
+    // The memory job was rebuilt from the job file: it starts one interval after the restart.
+    assert_eq!(get(&c, "fresh", "coalesced"), 0, "{c:?}");
+    assert!(get(&c, "fresh", "executed") >= 1, "{c:?}");
+    // Only the persistent job is in the SQLite store.
+    let list =
+        String::from_utf8_lossy(&run(&dir, &["jobs", "list", "--store", "schedctl.db"]).stdout)
+            .into_owned();
+    assert!(
+        list.contains("durable") && !list.contains("fresh"),
+        "{list}"
+    );
 }
