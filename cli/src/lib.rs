@@ -33,6 +33,8 @@ enum Command {
     Snapshot(cmd::snapshot::SnapshotArgs),
     Check(cmd::snapshot::CheckArgs),
     Diff(cmd::snapshot::DiffArgs),
+    Explain(cmd::lint::ExplainArgs),
+    Lint(cmd::lint::LintArgs),
     Run(cmd::run::RunArgs),
     Jobs(cmd::run::JobsArgs),
     Reference(cmd::reference::ReferenceArgs),
@@ -75,6 +77,8 @@ where
         // Handled above, without the stdout lock.
         Command::Run(_) => Ok(exit::OK),
         Command::Jobs(args) => cmd::run::run_jobs(args, &mut out),
+        Command::Explain(args) => cmd::lint::run_explain(args, &mut out),
+        Command::Lint(args) => cmd::lint::run_lint(args, &mut out),
         Command::Reference(args) => cmd::reference::run_reference(args, &mut out),
         Command::Completions(args) => cmd::reference::run_completions(args, &mut out),
         Command::Man => cmd::reference::run_man(&mut out),

@@ -35,6 +35,7 @@ mod engine;
 mod error;
 mod jobfile;
 mod ledger;
+pub mod lint;
 pub mod policy;
 mod simulate;
 pub mod snapshot;

@@ -128,6 +128,11 @@ impl CronField {
         }
     }
 
+    /// The field's value on a date (`days` since the epoch, for week and weekday).
+    pub(crate) fn value_at(self, c: &Civil, days: i64) -> u32 {
+        self.value_of(c, days)
+    }
+
     fn value_of(self, c: &Civil, days: i64) -> u32 {
         match self {
             CronField::Year => c.year as u32,
@@ -363,6 +368,11 @@ impl Field {
             }
         }
         best
+    }
+
+    /// Whether the field allows `value` on the date `c`.
+    pub(crate) fn allows(&self, c: &Civil, value: u32) -> bool {
+        self.next_value(c, value) == Some(value)
     }
 
     /// Whether the field allows every value (`*`).

@@ -31,6 +31,7 @@
 mod civil;
 mod cron;
 mod error;
+mod explain;
 mod interval;
 mod iso;
 mod jitter;
@@ -40,6 +41,7 @@ mod zone;
 
 pub use cron::{CronField, CronTrigger, Expr, Field};
 pub use error::{ErrorKind, EvalError, ParseError, ParseErrors};
+pub use explain::{explain, why, Explanation, FieldLine, Verdict};
 pub use interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};
 pub use iso::{IsoDateTime, IsoError};
 pub use jitter::JitterRng;

@@ -1,0 +1,222 @@
+//! `schedctl explain TRIGGER` and `schedctl lint FILE|TRIGGER`: see a schedule's meaning and
+//! its pitfalls before production.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::{Args, ValueEnum};
+use schedctl_core::lint::{lint_file, lint_trigger, Lint, LintCode};
+use schedctl_core::simulate;
+use schedctl_trigger::{explain, why, Trigger, Verdict};
+
+use crate::cmd::simulate::load_job_file;
+use crate::output::{CmdResult, Failure};
+use crate::timearg::{parse_time, parse_zone};
+
+/// Explain a trigger in plain English, APScheduler's hidden defaults spelled out, with its
+/// next fires; with --at, say why an instant is or is not a fire.
+///
+/// Examples:
+///   schedctl explain 'cron:day=1 minute=20'
+///   schedctl explain 'cron:hour=2 minute=30' --tz Europe/Berlin --at 2027-03-28T02:30
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The trigger
+    trigger: String,
+    /// Default time zone of the trigger (its `timezone=` field wins)
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+    /// Where the list of next fires starts: `now`, a date, a datetime
+    #[arg(long, default_value = "now")]
+    from: String,
+    /// How many next fires to list
+    #[arg(long, default_value_t = 5)]
+    count: usize,
+    /// Say why this instant is or is not a fire
+    #[arg(long)]
+    at: Option<String>,
+}
+
+/// Warn about valid schedules that are probably not what was meant: never fires, skips months,
+/// DST gaps and folds, numeric crontab weekdays, overruns, misses from queueing, crowded
+/// instants, intervals without start_date, jitter over the period.
+///
+/// Examples:
+///   schedctl lint jobs.toml --from 2026-01-01 --to +365d
+///   schedctl lint 'crontab:0 9 * * 1-5' --deny crontab-numeric-weekday
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// A job file, or a trigger string
+    target: String,
+    /// Window start (default: now)
+    #[arg(long, default_value = "now")]
+    from: String,
+    /// Window end, or `+DURATION` after --from
+    #[arg(long, default_value = "+365d")]
+    to: String,
+    /// Default zone of a lone trigger
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+    /// Exit 1 when this lint fires (repeatable; `all` for every lint)
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
+    /// Do not report this lint (repeatable)
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Output: text or JSON (for CI)
+    #[arg(long, value_enum, default_value = "text")]
+    format: LintFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LintFormat {
+    Text,
+    Json,
+}
+
+fn input(message: String) -> Failure {
+    Failure::Input(format!("error: {message}\n"))
+}
+
+pub(crate) fn run_explain(args: ExplainArgs, out: &mut impl Write) -> CmdResult {
+    let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
+    let trigger = Trigger::parse_in(&args.trigger, zone).map_err(|e| Failure::Input(e.render()))?;
+    let e = explain(&trigger);
+    writeln!(out, "{trigger}")?;
+    writeln!(out, "  fires {}", e.summary)?;
+    for f in &e.fields {
+        writeln!(out, "  {:<12} {:<12} {}", f.field.name(), f.expr, f.origin)?;
+    }
+    for n in &e.notes {
+        writeln!(out, "  {n}")?;
+    }
+    if let Some(at) = &args.at {
+        let at = parse_time(at, trigger.zone(), None, "--at").map_err(Failure::Input)?;
+        match why(&trigger, at.instant()) {
+            Verdict::Fires(notes) => {
+                writeln!(out, "{at} is a fire")?;
+                for n in notes {
+                    writeln!(out, "  - {n}")?;
+                }
+            }
+            Verdict::NotAFire(reasons) => {
+                writeln!(out, "{at} is not a fire:")?;
+                for r in reasons {
+                    writeln!(out, "  - {r}")?;
+                }
+            }
+        }
+        return Ok(crate::exit::OK);
+    }
+    let from = parse_time(&args.from, trigger.zone(), None, "--from").map_err(Failure::Input)?;
+    let schedule = trigger
+        .schedule(from.instant())
+        .map_err(|e| input(e.to_string()))?;
+    writeln!(out, "next fires from {from}:")?;
+    let mut any = false;
+    for fire in schedule
+        .fires_from(from, 0)
+        .map_err(|e| input(e.to_string()))?
+        .take(args.count)
+    {
+        writeln!(out, "  {}", fire.map_err(|e| input(e.to_string()))?)?;
+        any = true;
+    }
+    if !any {
+        writeln!(out, "  none: it never fires")?;
+    }
+    Ok(crate::exit::OK)
+}
+
+fn codes(names: &[String], what: &str) -> Result<Vec<LintCode>, Failure> {
+    let mut out = Vec::new();
+    for n in names {
+        if n == "all" {
+            out.extend(LintCode::ALL);
+            continue;
+        }
+        let code = LintCode::from_name(n).ok_or_else(|| {
+            let all: Vec<&str> = LintCode::ALL.iter().map(|c| c.name()).collect();
+            input(format!(
+                "{what} `{n}` is not a lint\n  = help: lints: {}, or `all`",
+                all.join(", ")
+            ))
+        })?;
+        out.push(code);
+    }
+    Ok(out)
+}
+
+pub(crate) fn run_lint(args: LintArgs, out: &mut impl Write) -> CmdResult {
+    let deny = codes(&args.deny, "--deny")?;
+    let allow = codes(&args.allow, "--allow")?;
+    let path = Path::new(&args.target);
+    let lints: Vec<Lint> = if path.is_file() {
+        let file = load_job_file(path)?;
+        let from = parse_time(&args.from, file.timezone, None, "--from").map_err(Failure::Input)?;
+        let to = parse_time(&args.to, file.timezone, Some(from.instant()), "--to")
+            .map_err(Failure::Input)?;
+        let sim =
+            simulate(&file, from.instant(), to.instant(), 0).map_err(|e| input(e.to_string()))?;
+        lint_file(&file, &sim, from.instant(), to.instant())
+    } else {
+        let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
+        let trigger =
+            Trigger::parse_in(&args.target, zone).map_err(|e| Failure::Input(e.render()))?;
+        let from = parse_time(&args.from, zone, None, "--from").map_err(Failure::Input)?;
+        let to =
+            parse_time(&args.to, zone, Some(from.instant()), "--to").map_err(Failure::Input)?;
+        lint_trigger(&args.target, &trigger, None, from.instant(), to.instant())
+    };
+    let lints: Vec<Lint> = lints
+        .into_iter()
+        .filter(|l| !allow.contains(&l.code))
+        .collect();
+    match args.format {
+        LintFormat::Json => {
+            let rows: Vec<serde_json::Value> = lints
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "code": l.code.name(),
+                        "job": l.job,
+                        "field": l.field,
+                        "message": l.message,
+                        "fix": l.fix,
+                        "denied": deny.contains(&l.code),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &rows).map_err(|e| Failure::Io(e.into()))?;
+            writeln!(out)?;
+        }
+        LintFormat::Text => {
+            for l in &lints {
+                let level = if deny.contains(&l.code) {
+                    "error"
+                } else {
+                    "warning"
+                };
+                let job = l
+                    .job
+                    .as_deref()
+                    .map_or_else(String::new, |j| format!("job `{j}`, "));
+                writeln!(
+                    out,
+                    "{level}[{}]: {job}`{}`: {}",
+                    l.code.name(),
+                    l.field,
+                    l.message
+                )?;
+                writeln!(out, "  = fix: {}", l.fix)?;
+            }
+            if lints.is_empty() {
+                writeln!(out, "no lints")?;
+            }
+        }
+    }
+    if lints.iter().any(|l| deny.contains(&l.code)) {
+        return Ok(crate::exit::CHECK_FAILED);
+    }
+    Ok(crate::exit::OK)
+}
