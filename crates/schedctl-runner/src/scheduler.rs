@@ -676,17 +676,8 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
         ) {
             Ok(w) => w,
             Err(e) => {
-                st.failed_runs += 1;
-                inner.emit(
-                    &id,
-                    &next,
-                    EventKind::Error {
-                        start: now,
-                        end: now,
-                        message: e.to_string(),
-                    },
-                );
                 entry.next = None;
+                fail_run(inner, st, &id, &next, now, e.to_string());
                 continue;
             }
         };
@@ -704,15 +695,13 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             None => Ok(()),
         };
         if let Err(e) = committed {
-            st.failed_runs += 1;
-            inner.emit(
+            fail_run(
+                inner,
+                st,
                 &id,
                 &next,
-                EventKind::Error {
-                    start: now,
-                    end: now,
-                    message: format!("job store `{store}`: {e}"),
-                },
+                now,
+                format!("job store `{store}`: {e}"),
             );
             continue;
         }
@@ -741,6 +730,27 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             st.jobs.remove(&id);
         }
     }
+}
+
+/// Reports a fire that could not be run at all (its trigger or its store failed).
+fn fail_run(
+    inner: &Inner,
+    st: &mut State,
+    id: &str,
+    fire: &ZonedTime,
+    now: Instant,
+    message: String,
+) {
+    st.failed_runs += 1;
+    inner.emit(
+        id,
+        fire,
+        EventKind::Error {
+            start: now,
+            end: now,
+            message,
+        },
+    );
 }
 
 fn worker(inner: &Inner, pool_index: usize) {

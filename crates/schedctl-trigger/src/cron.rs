@@ -665,41 +665,35 @@ impl CronTrigger {
                 }
                 Some(_) => {}
             }
-            match hour.bits.next_from(c.hour, 23) {
-                None => {
-                    c = next_day(&c);
-                    continue;
-                }
-                Some(h) if h != c.hour => {
-                    c = Civil {
-                        hour: h,
-                        minute: 0,
-                        second: 0,
-                        ..c
+            // Hour, minute, second: the first allowed value at or after the current one; none
+            // left carries into the field above.
+            let mut carried = false;
+            for (field, bits, max) in [
+                (CronField::Hour, &hour.bits, 23),
+                (CronField::Minute, &minute.bits, 59),
+                (CronField::Second, &second.bits, 59),
+            ] {
+                let current = field.value_of(&c, 0);
+                match bits.next_from(current, max) {
+                    None => {
+                        c = carry_above(&c, field);
+                        carried = true;
+                        break;
                     }
-                }
-                Some(_) => {}
-            }
-            match minute.bits.next_from(c.minute, 59) {
-                None => {
-                    c = next_hour(&c);
-                    continue;
-                }
-                Some(m) if m != c.minute => {
-                    c = Civil {
-                        minute: m,
-                        second: 0,
-                        ..c
+                    Some(v) if v != current => {
+                        set_civil(&mut c, field, v);
+                        for lower in [CronField::Minute, CronField::Second]
+                            .into_iter()
+                            .filter(|l| *l > field)
+                        {
+                            set_civil(&mut c, lower, 0);
+                        }
                     }
+                    Some(_) => {}
                 }
-                Some(_) => {}
             }
-            match second.bits.next_from(c.second, 59) {
-                None => {
-                    c = next_minute(&c);
-                    continue;
-                }
-                Some(s) => c.second = s,
+            if carried {
+                continue;
             }
             return Some(c.to_local_us());
         }
@@ -856,6 +850,15 @@ impl CronTrigger {
             date.fold(),
             self.tz(),
         )?)
+    }
+}
+
+/// The first second of the next value of the field above `field` (hour → next day, ...).
+fn carry_above(c: &Civil, field: CronField) -> Civil {
+    match field {
+        CronField::Hour => next_day(c),
+        CronField::Minute => next_hour(c),
+        _ => next_minute(c),
     }
 }
 
