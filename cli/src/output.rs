@@ -30,3 +30,8 @@ pub(crate) type CmdResult = Result<u8, Failure>;
 pub(crate) fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
+
+/// Whether stderr is a terminal (progress is shown there, never on a pipe).
+pub(crate) fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}

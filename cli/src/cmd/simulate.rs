@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use schedctl_core::{simulate, Entry, JobFile, Simulation, Status};
+use schedctl_core::{simulate_with_progress, Entry, JobFile, Simulation, Status};
 use schedctl_trigger::{Instant, Tz, ZonedTime};
 
 use crate::output::{stdout_is_terminal, CmdResult, Failure};
@@ -85,8 +85,28 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
             )));
         }
     }
-    let sim = simulate(&file, from.instant(), to.instant(), args.seed)
-        .map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+    let (span, begin) = (
+        to.instant().unix_micros() - from.instant().unix_micros(),
+        from.instant().unix_micros(),
+    );
+    let show_progress = crate::output::stderr_is_terminal();
+    let mut progress = |t: Instant| {
+        if show_progress {
+            let pct = (t.unix_micros() - begin) as f64 * 100.0 / span as f64;
+            eprint!("\rsimulating: {pct:5.1}% of the window");
+        }
+    };
+    let sim = simulate_with_progress(
+        &file,
+        from.instant(),
+        to.instant(),
+        args.seed,
+        &mut progress,
+    );
+    if show_progress {
+        eprint!("\r\x1b[2K");
+    }
+    let sim = sim.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
     let shown = |job: usize| args.jobs.is_empty() || args.jobs.contains(&file.jobs[job].id);
     let format = args.format.unwrap_or(if stdout_is_terminal() {
         SimFormat::Table

@@ -47,11 +47,28 @@ pub fn simulate(
     end: Instant,
     seed: u64,
 ) -> Result<Simulation, SimError> {
+    simulate_with_progress(file, start, end, seed, &mut |_| {})
+}
+
+/// [`simulate`], telling `progress` the virtual time reached every 65,536 events (for a
+/// progress bar; the simulation itself does not depend on it).
+pub fn simulate_with_progress(
+    file: &JobFile,
+    start: Instant,
+    end: Instant,
+    seed: u64,
+    progress: &mut dyn FnMut(Instant),
+) -> Result<Simulation, SimError> {
     let mut engine = Engine::new(file, start, end, seed)?;
     let mut clock = VirtualClock::new(start);
+    let mut events: u32 = 0;
     while let Some(t) = engine.next_event(clock.now()) {
         clock.wait_until(t);
         engine.step(clock.now())?;
+        events = events.wrapping_add(1);
+        if events % 65_536 == 0 {
+            progress(clock.now());
+        }
     }
     let finished = engine.finish()?;
     let mut ledger = finished.ledger;

@@ -396,6 +396,59 @@ impl Scheduler {
             .collect()
     }
 
+    /// Changes a job's trigger (APScheduler's `reschedule_job`); the next run time is its first
+    /// fire from now.
+    pub fn reschedule_job(&self, id: &str, trigger: &str) -> Result<(), RunnerError> {
+        let spec = {
+            let st = lock(&self.inner.state);
+            let entry = st
+                .jobs
+                .get(id)
+                .ok_or_else(|| RunnerError::NoSuchJob(id.into()))?;
+            JobSpec {
+                trigger: trigger.to_owned(),
+                ..entry.spec.clone()
+            }
+        };
+        self.modify_job(spec)
+    }
+
+    /// The jobs as a text table, one line per job (APScheduler's `print_jobs`).
+    pub fn print_jobs(&self) -> String {
+        let mut out = String::from("Jobstore/executor  id  trigger  next run time\n");
+        for j in self.get_jobs() {
+            let next = match (&j.next_run_time, j.paused) {
+                (_, true) => "paused".to_owned(),
+                (Some(n), false) => n
+                    .canonical_in(n.tz())
+                    .map_or_else(|_| n.to_string(), |c| c.to_string()),
+                (None, false) => "done".to_owned(),
+            };
+            out.push_str(&format!(
+                "{}/{}  {}  {}  {next}\n",
+                j.spec.jobstore, j.spec.executor, j.spec.id, j.spec.trigger
+            ));
+        }
+        out
+    }
+
+    /// Starts, runs until `deadline` (or forever with none), then shuts down waiting for
+    /// running runs: the blocking form of [`Scheduler::start`].
+    pub fn run_until(&mut self, deadline: Option<Instant>) {
+        self.start();
+        loop {
+            let now = self.inner.clock.now();
+            match deadline {
+                Some(d) if now >= d => break,
+                Some(d) => std::thread::sleep(Duration::from_micros(
+                    (d.unix_micros() - now.unix_micros()).clamp(0, 200_000) as u64,
+                )),
+                None => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+        self.shutdown(true);
+    }
+
     /// Pauses the whole scheduler: no wake-ups until [`Scheduler::resume`].
     pub fn pause(&self) {
         lock(&self.inner.state).paused = true;
@@ -870,4 +923,127 @@ pub fn job_zone(spec: &JobSpec) -> Zone {
     spec.parse_trigger()
         .map(|t| t.zone())
         .unwrap_or_else(|_| Zone::utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::store::MemoryStore;
+
+    fn spec(id: &str, trigger: &str) -> JobSpec {
+        JobSpec {
+            id: id.into(),
+            trigger: trigger.into(),
+            timezone: "UTC".into(),
+            command: Vec::new(),
+            executor: "default".into(),
+            jobstore: "default".into(),
+            coalesce: true,
+            max_instances: 1,
+            misfire_grace_us: None,
+            duration_us: 0,
+        }
+    }
+
+    /// A scheduler with one job that sleeps `ms` per run and counts finished runs.
+    fn sleeper(ms: u64) -> (Scheduler, Arc<AtomicUsize>) {
+        let done = Arc::new(AtomicUsize::new(0));
+        let counter = done.clone();
+        let mut sched = Scheduler::new(
+            vec![Executor {
+                name: "default".into(),
+                max_workers: 1,
+            }],
+            vec![],
+        );
+        sched
+            .add_store("default", Box::new(MemoryStore::default()))
+            .expect("store");
+        let action = Action::Closure(Arc::new(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }));
+        sched
+            .add_job(spec("sleepy", "interval:seconds=1"), Some(action), false)
+            .expect("add");
+        sched.start();
+        (sched, done)
+    }
+
+    #[test]
+    fn shutdown_wait_waits_for_the_running_run() {
+        let (mut sched, done) = sleeper(800);
+        std::thread::sleep(Duration::from_millis(1_300)); // the first run started at ~1 s
+        sched.shutdown(true);
+        assert_eq!(
+            done.load(Ordering::SeqCst),
+            1,
+            "shutdown(wait) returned after the run ended"
+        );
+    }
+
+    #[test]
+    fn shutdown_without_wait_returns_at_once() {
+        let (mut sched, done) = sleeper(800);
+        std::thread::sleep(Duration::from_millis(1_300));
+        let t = std::time::Instant::now();
+        sched.shutdown(false);
+        assert!(
+            t.elapsed() < Duration::from_millis(300),
+            "returned in {:?}",
+            t.elapsed()
+        );
+        assert_eq!(done.load(Ordering::SeqCst), 0, "the run was still going");
+    }
+
+    #[test]
+    fn job_operations_and_print_jobs() {
+        let sched = Scheduler::new(
+            vec![Executor {
+                name: "default".into(),
+                max_workers: 2,
+            }],
+            vec![],
+        );
+        sched
+            .add_store("default", Box::new(MemoryStore::default()))
+            .expect("store");
+        sched
+            .add_job(spec("a", "cron:hour=2"), None, false)
+            .expect("add");
+        assert!(matches!(
+            sched.add_job(spec("a", "cron:hour=3"), None, false),
+            Err(RunnerError::Exists(_))
+        ));
+        sched
+            .add_job(spec("a", "cron:hour=3"), None, true)
+            .expect("replace");
+        sched
+            .reschedule_job("a", "cron:hour=4")
+            .expect("reschedule");
+        assert_eq!(sched.get_jobs()[0].spec.trigger, "cron:hour=4");
+        sched.pause_job("a").expect("pause");
+        assert!(
+            sched
+                .print_jobs()
+                .contains("default/default  a  cron:hour=4  paused"),
+            "{}",
+            sched.print_jobs()
+        );
+        sched.resume_job("a").expect("resume");
+        assert!(
+            sched.print_jobs().contains("T04:00:00+00:00"),
+            "{}",
+            sched.print_jobs()
+        );
+        sched.remove_job("a").expect("remove");
+        assert!(matches!(
+            sched.remove_job("a"),
+            Err(RunnerError::NoSuchJob(_))
+        ));
+        assert!(sched.get_jobs().is_empty());
+    }
 }
