@@ -1,5 +1,6 @@
 //! schedctl's integration tests: one binary, a module per area (link time stays low).
 
+mod dst_props;
 mod hostile;
 mod next_conformance;
 mod sim_conformance;

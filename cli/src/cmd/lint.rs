@@ -74,6 +74,27 @@ enum LintFormat {
     Json,
 }
 
+/// List every fire that a DST transition touches in a window, and what each policy does with
+/// it: `dst_gap = shift | skip | next`, `dst_fold = both | first | last` (the first of each is
+/// APScheduler 3.x's behaviour).
+///
+/// Example:
+///   schedctl dst 'cron:hour=2 minute=30' --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01
+#[derive(Debug, Args)]
+pub(crate) struct DstArgs {
+    /// The trigger (cron or crontab)
+    trigger: String,
+    /// Default time zone of the trigger
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+    /// Window start
+    #[arg(long)]
+    from: String,
+    /// Window end, or `+DURATION` after --from
+    #[arg(long, default_value = "+365d")]
+    to: String,
+}
+
 fn input(message: String) -> Failure {
     Failure::Input(format!("error: {message}\n"))
 }
@@ -217,6 +238,108 @@ pub(crate) fn run_lint(args: LintArgs, out: &mut impl Write) -> CmdResult {
     }
     if lints.iter().any(|l| deny.contains(&l.code)) {
         return Ok(crate::exit::CHECK_FAILED);
+    }
+    Ok(crate::exit::OK)
+}
+
+pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
+    use schedctl_trigger::{
+        apply_dst, dst_touch, DstPolicy, DstTouch, FoldPolicy, GapPolicy, Tz, ZonedTime,
+    };
+    let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
+    let trigger = Trigger::parse_in(&args.trigger, zone).map_err(|e| Failure::Input(e.render()))?;
+    let Some(Trigger::Cron(cron)) = trigger.with_dst(DstPolicy::default()) else {
+        writeln!(
+            out,
+            "{trigger}: interval and date triggers count absolute time; DST does not move them"
+        )?;
+        return Ok(crate::exit::OK);
+    };
+    let from = parse_time(&args.from, trigger.zone(), None, "--from").map_err(Failure::Input)?;
+    let to = parse_time(&args.to, trigger.zone(), Some(from.instant()), "--to")
+        .map_err(Failure::Input)?;
+    let plain = Trigger::Cron(cron.clone());
+    let schedule = plain
+        .schedule(from.instant())
+        .map_err(|e| input(e.to_string()))?;
+    let tz = Tz::Zone(trigger.zone());
+    let show =
+        |p: DstPolicy, touched, at: schedctl_trigger::Instant| match apply_dst(p, touched, at) {
+            Some(t) => {
+                ZonedTime::from_instant(t, tz).map_or_else(|_| "?".into(), |z| z.to_string())
+            }
+            None => "no fire".into(),
+        };
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    let mut rows = 0;
+    for fire in schedule
+        .fires_from(from, 0)
+        .map_err(|e| input(e.to_string()))?
+    {
+        let fire = fire.map_err(|e| input(e.to_string()))?;
+        if fire.instant() >= to.instant() {
+            break;
+        }
+        let touched = dst_touch(&cron, &fire);
+        let (what, policies): (&str, Vec<String>) = match touched {
+            DstTouch::None => continue,
+            DstTouch::Gap { .. } => (
+                "gap",
+                [GapPolicy::Shift, GapPolicy::Skip, GapPolicy::Next]
+                    .iter()
+                    .map(|g| {
+                        format!(
+                            "{g}: {}",
+                            show(
+                                DstPolicy {
+                                    gap: *g,
+                                    ..DstPolicy::default()
+                                },
+                                touched,
+                                fire.instant()
+                            )
+                        )
+                    })
+                    .collect(),
+            ),
+            DstTouch::FoldFirst | DstTouch::FoldSecond => (
+                if touched == DstTouch::FoldFirst {
+                    "fold, 1st"
+                } else {
+                    "fold, 2nd"
+                },
+                [FoldPolicy::Both, FoldPolicy::First, FoldPolicy::Last]
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{f}: {}",
+                            show(
+                                DstPolicy {
+                                    fold: *f,
+                                    ..DstPolicy::default()
+                                },
+                                touched,
+                                fire.instant()
+                            )
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        if rows == 0 {
+            table.set_header(["APScheduler 3.x fires", "DST", "policy: fires at"]);
+        }
+        rows += 1;
+        table.add_row([fire.to_string(), what.to_owned(), policies.join("\n")]);
+    }
+    if rows == 0 {
+        writeln!(
+            out,
+            "no fire of {trigger} is touched by DST between {from} and {to}"
+        )?;
+    } else {
+        writeln!(out, "{table}")?;
     }
     Ok(crate::exit::OK)
 }

@@ -78,6 +78,16 @@ pub enum FileErrorKind {
     /// `path` on a memory store.
     #[error("a memory job store has no `path`")]
     PathOnMemoryStore,
+    /// A DST policy name that does not exist.
+    #[error("`{key}` value `{value}` is not a policy")]
+    BadPolicy {
+        key: String,
+        value: String,
+        allowed: &'static str,
+    },
+    /// A DST policy on a trigger that has no DST behaviour.
+    #[error("`dst_gap` and `dst_fold` apply to cron and crontab triggers only")]
+    DstOnNonCron,
     /// A pause that ends before it starts.
     #[error("pause ends (`{to}`) before it starts (`{from}`)")]
     PauseBackwards { from: String, to: String },
@@ -117,6 +127,8 @@ impl FileErrorKind {
                 "kind = \"memory\", or kind = \"sqlite\" with path = \"jobs.db\"".into()
             }
             FileErrorKind::PauseBackwards { .. } => "`to` must be after `from`".into(),
+            FileErrorKind::BadPolicy { allowed, .. } => format!("one of: {allowed} (the first is APScheduler 3.x's behaviour)"),
+            FileErrorKind::DstOnNonCron => "interval and date triggers count absolute time: DST does not move them".into(),
         }
     }
 }

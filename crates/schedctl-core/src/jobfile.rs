@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use schedctl_trigger::{IsoDateTime, Trigger, Tz, Zone, ZoneLookupError, ZonedTime};
+use schedctl_trigger::{
+    DstPolicy, FoldPolicy, GapPolicy, IsoDateTime, Trigger, Tz, Zone, ZoneLookupError, ZonedTime,
+};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -119,6 +121,8 @@ const JOB_KEYS: &[&str] = &[
     "coalesce",
     "max_instances",
     "misfire_grace_time",
+    "dst_gap",
+    "dst_fold",
 ];
 const DEFAULT_KEYS: &[&str] = &["coalesce", "max_instances", "misfire_grace_time"];
 
@@ -638,6 +642,51 @@ fn parse_job(
             None
         }
     };
+    let trigger = match (trigger, t.get("dst_gap"), t.get("dst_fold")) {
+        (Some((text, trig)), gap, fold) if gap.is_some() || fold.is_some() => {
+            let mut dst = DstPolicy::default();
+            if let Some(v) = gap {
+                match w.string(v, "dst_gap").map(|n| (n, GapPolicy::from_name(n))) {
+                    Some((_, Some(p))) => dst.gap = p,
+                    Some((n, None)) => w.err(
+                        v.span(),
+                        FileErrorKind::BadPolicy {
+                            key: "dst_gap".into(),
+                            value: n.into(),
+                            allowed: GapPolicy::NAMES,
+                        },
+                    ),
+                    None => {}
+                }
+            }
+            if let Some(v) = fold {
+                match w
+                    .string(v, "dst_fold")
+                    .map(|n| (n, FoldPolicy::from_name(n)))
+                {
+                    Some((_, Some(p))) => dst.fold = p,
+                    Some((n, None)) => w.err(
+                        v.span(),
+                        FileErrorKind::BadPolicy {
+                            key: "dst_fold".into(),
+                            value: n.into(),
+                            allowed: FoldPolicy::NAMES,
+                        },
+                    ),
+                    None => {}
+                }
+            }
+            match trig.with_dst(dst) {
+                Some(t2) => Some((text, t2)),
+                None => {
+                    let v = gap.or(fold).map_or(span.clone(), Spanned::span);
+                    w.err(v, FileErrorKind::DstOnNonCron);
+                    None
+                }
+            }
+        }
+        (other, _, _) => other,
+    };
     let duration = match t.get("duration") {
         Some(v) => w.duration(v, "duration", false).flatten(),
         None => Some(Micros::ZERO),
@@ -807,6 +856,32 @@ mod tests {
         assert_eq!(
             errs.errors()[0].to_string(),
             "job id `a` is already used by the job on line 1"
+        );
+    }
+
+    #[test]
+    fn dst_policy_keys_apply_to_cron_jobs_only() {
+        let src = "timezone = \"Europe/Berlin\"\n[[job]]\nid = \"a\"\ntrigger = \"cron:hour=2 minute=30\"\ndst_gap = \"skip\"\ndst_fold = \"first\"\n";
+        let f = JobFile::parse(src).expect("valid");
+        let schedctl_trigger::Trigger::Cron(c) = &f.jobs[0].trigger else {
+            panic!("cron")
+        };
+        assert_eq!(
+            c.dst(),
+            DstPolicy {
+                gap: GapPolicy::Skip,
+                fold: FoldPolicy::First
+            }
+        );
+        let bad = "[[job]]\nid = \"a\"\ntrigger = \"interval:hours=1\"\ndst_gap = \"skip\"\n[[job]]\nid = \"b\"\ntrigger = \"cron:hour=1\"\ndst_fold = \"sometimes\"\n";
+        let errs = JobFile::parse(bad).expect_err("invalid");
+        let texts: Vec<String> = errs.errors().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "`dst_gap` and `dst_fold` apply to cron and crontab triggers only",
+                "`dst_fold` value `sometimes` is not a policy"
+            ]
         );
     }
 

@@ -47,7 +47,12 @@ impl JobSpec {
     pub fn from_job(job: &Job, zone: Zone, executor: &str) -> JobSpec {
         JobSpec {
             id: job.id.clone(),
-            trigger: job.trigger_text.clone(),
+            // A DST policy from the job file's keys is not in the trigger text: store the
+            // canonical form, which has it.
+            trigger: match &job.trigger {
+                Trigger::Cron(c) if !c.dst().is_default() => job.trigger.to_string(),
+                _ => job.trigger_text.clone(),
+            },
             timezone: zone.name().to_owned(),
             command: job.command.clone(),
             executor: executor.to_owned(),

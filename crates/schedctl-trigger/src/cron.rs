@@ -426,6 +426,8 @@ pub struct CronTrigger {
     start_date: Option<ZonedTime>,
     end_date: Option<ZonedTime>,
     jitter: Option<i64>,
+    /// What DST gaps and folds do to fires (default: APScheduler 3.x).
+    dst: crate::dst::DstPolicy,
     /// Some field allows no value at all: the trigger never fires.
     never: bool,
 }
@@ -445,6 +447,7 @@ impl CronTrigger {
         start_date: Option<ZonedTime>,
         end_date: Option<ZonedTime>,
         jitter: Option<i64>,
+        dst: crate::dst::DstPolicy,
         errors: &mut Vec<ParseError>,
     ) -> Option<CronTrigger> {
         let mut remaining = given.iter().filter(|g| g.is_some()).count();
@@ -476,6 +479,7 @@ impl CronTrigger {
             start_date,
             end_date,
             jitter,
+            dst,
             never,
         })
     }
@@ -503,6 +507,19 @@ impl CronTrigger {
     /// The most seconds a fire may be delayed at random.
     pub fn jitter(&self) -> Option<i64> {
         self.jitter
+    }
+
+    /// What DST gaps and folds do to fires.
+    pub fn dst(&self) -> crate::dst::DstPolicy {
+        self.dst
+    }
+
+    /// The same trigger with another DST policy.
+    pub fn with_dst(&self, dst: crate::dst::DstPolicy) -> CronTrigger {
+        CronTrigger {
+            dst,
+            ..self.clone()
+        }
     }
 
     /// Whether some field rules out every value (then the trigger never fires).

@@ -88,6 +88,13 @@ pub enum ErrorKind {
     /// Not an integer.
     #[error("`{field}` value `{text}` is not an integer")]
     BadInteger { field: &'static str, text: String },
+    /// A DST policy name that does not exist.
+    #[error("`{field}` value `{value}` is not a policy")]
+    BadPolicy {
+        field: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
     /// An interval too long to represent.
     #[error("the interval is longer than 999,999,999 days")]
     IntervalTooLong,
@@ -131,6 +138,9 @@ impl ErrorKind {
                 "an IANA zone name such as `Europe/Berlin`, `America/New_York` or `UTC`".into()
             }
             ErrorKind::BadInteger { .. } => "a whole number, e.g. `hours=2`".into(),
+            ErrorKind::BadPolicy { allowed, .. } => {
+                format!("one of: {allowed} (the first is APScheduler 3.x's behaviour)")
+            }
             ErrorKind::IntervalTooLong => {
                 "Python's timedelta, and so APScheduler, holds at most 999,999,999 days".into()
             }

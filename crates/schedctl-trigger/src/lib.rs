@@ -30,6 +30,7 @@
 
 mod civil;
 mod cron;
+mod dst;
 mod error;
 mod explain;
 mod interval;
@@ -40,6 +41,7 @@ mod trigger;
 mod zone;
 
 pub use cron::{CronField, CronTrigger, Expr, Field};
+pub use dst::{apply as apply_dst, touch as dst_touch, DstPolicy, DstTouch, FoldPolicy, GapPolicy};
 pub use error::{ErrorKind, EvalError, ParseError, ParseErrors};
 pub use explain::{explain, why, Explanation, FieldLine, Verdict};
 pub use interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};

@@ -9,6 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::cron::{CronField, CronTrigger, FieldText};
+use crate::dst::{apply, touch, DstPolicy, FoldPolicy, GapPolicy};
 use crate::error::{ErrorKind, EvalError, ParseError, ParseErrors};
 use crate::interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};
 use crate::iso::IsoDateTime;
@@ -210,6 +211,15 @@ impl Trigger {
         }
     }
 
+    /// The same trigger with another DST policy; `None` for interval and date triggers, which
+    /// count absolute time and have no gaps or folds.
+    pub fn with_dst(&self, dst: DstPolicy) -> Option<Trigger> {
+        match self {
+            Trigger::Cron(c) => Some(Trigger::Cron(Box::new(c.with_dst(dst)))),
+            _ => None,
+        }
+    }
+
     /// The jitter bound in seconds, when set.
     pub fn jitter(&self) -> Option<i64> {
         match self {
@@ -286,8 +296,16 @@ fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> O
         };
         // from_crontab: minute hour day month day_of_week
         let given = [None, at(3), at(2), None, at(4), at(1), at(0), None];
-        return CronTrigger::build(given, default_zone, None, None, None, errors)
-            .map(|c| Trigger::Cron(Box::new(c)));
+        return CronTrigger::build(
+            given,
+            default_zone,
+            None,
+            None,
+            None,
+            DstPolicy::default(),
+            errors,
+        )
+        .map(|c| Trigger::Cron(Box::new(c)));
     }
     let mut fields = split_fields(body, body_at, errors);
     let mut zone = default_zone;
@@ -326,6 +344,33 @@ fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> O
     let jitter = take(&mut fields, "jitter")
         .and_then(|spec| parse_int("jitter", &spec).map_err(|e| errors.push(e)).ok());
     if kind == "cron" {
+        let mut dst = DstPolicy::default();
+        if let Some(spec) = take(&mut fields, "dst_gap") {
+            match GapPolicy::from_name(spec.value.trim()) {
+                Some(p) => dst.gap = p,
+                None => errors.push(ParseError::new(
+                    spec.span(),
+                    ErrorKind::BadPolicy {
+                        field: "dst_gap",
+                        value: spec.value.clone(),
+                        allowed: GapPolicy::NAMES,
+                    },
+                )),
+            }
+        }
+        if let Some(spec) = take(&mut fields, "dst_fold") {
+            match FoldPolicy::from_name(spec.value.trim()) {
+                Some(p) => dst.fold = p,
+                None => errors.push(ParseError::new(
+                    spec.span(),
+                    ErrorKind::BadPolicy {
+                        field: "dst_fold",
+                        value: spec.value.clone(),
+                        allowed: FoldPolicy::NAMES,
+                    },
+                )),
+            }
+        }
         let mut given: [Option<FieldText<'_>>; 8] = Default::default();
         for spec in &fields {
             match CronField::from_name(&spec.key) {
@@ -338,7 +383,7 @@ fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> O
                 None => errors.push(unknown("cron", spec)),
             }
         }
-        return CronTrigger::build(given, zone, start_date, end_date, jitter, errors)
+        return CronTrigger::build(given, zone, start_date, end_date, jitter, dst, errors)
             .map(|c| Trigger::Cron(Box::new(c)));
     }
     let mut units = [None; 5];
@@ -416,6 +461,13 @@ impl fmt::Display for Trigger {
                 if let Some(j) = c.jitter() {
                     write!(f, " jitter={j}")?;
                 }
+                let dst = c.dst();
+                if dst.gap != GapPolicy::default() {
+                    write!(f, " dst_gap={}", dst.gap)?;
+                }
+                if dst.fold != FoldPolicy::default() {
+                    write!(f, " dst_fold={}", dst.fold)?;
+                }
                 Ok(())
             }
             Trigger::Interval(i) => {
@@ -476,7 +528,26 @@ impl Schedule {
         rng: &mut JitterRng,
     ) -> Result<Option<ZonedTime>, EvalError> {
         match &self.bound {
-            Bound::Cron(c) => c.next_fire_time(prev, now, rng),
+            Bound::Cron(c) if c.dst().is_default() => c.next_fire_time(prev, now, rng),
+            Bound::Cron(c) => {
+                // APScheduler's fires, each then kept, moved or dropped by the DST policy.
+                let zone = Tz::Zone(c.zone());
+                let (mut prev, mut now) = (prev.copied(), *now);
+                loop {
+                    let Some(raw) = c.next_fire_time(prev.as_ref(), &now, rng)? else {
+                        return Ok(None);
+                    };
+                    let fire = raw.canonical_in(zone)?;
+                    match apply(c.dst(), touch(c, &fire), fire.instant()) {
+                        Some(at) if at == fire.instant() => return Ok(Some(raw)),
+                        Some(at) => return Ok(Some(ZonedTime::from_instant(at, zone)?)),
+                        None => {
+                            prev = Some(raw);
+                            now = raw;
+                        }
+                    }
+                }
+            }
             Bound::Interval { trigger, start } => trigger.next_fire_time(start, prev, now, rng),
             Bound::Date { run_date, .. } => Ok(if prev.is_none() {
                 Some(*run_date)

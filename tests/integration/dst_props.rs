@@ -1,0 +1,96 @@
+//! The DST policies (`dst_gap`, `dst_fold`) keep their promises on random cron triggers in
+//! zones with DST, and the defaults are APScheduler 3.x's behaviour.
+
+use proptest::prelude::*;
+use schedctl_trigger::{dst_touch, DstTouch, Instant, Trigger, Tz, Zone, ZonedTime};
+
+fn trigger(hours: &str, minutes: &str, zone: &str, policy: &str) -> Trigger {
+    let text = format!("cron:hour={hours} minute={minutes} timezone={zone} {policy}");
+    text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+fn fires(t: &Trigger, from: i64, n: usize) -> Vec<ZonedTime> {
+    let start = Instant::from_unix_seconds(from);
+    let s = t.schedule(start).expect("in range");
+    s.fires(start)
+        .expect("in range")
+        .take(n)
+        .map(|f| f.expect("in range"))
+        .collect()
+}
+
+fn zones() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "Europe/Berlin",
+        "America/New_York",
+        "Australia/Lord_Howe",
+        "America/Sao_Paulo",
+        "Europe/Dublin",
+        "Pacific/Chatham",
+    ])
+}
+
+fn hours() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["0", "1", "2", "3", "0-3", "*/2", "1,2", "23"])
+}
+
+fn minutes() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["0", "15", "30", "45", "*/20", "59"])
+}
+
+/// Starts near a transition: a few days before late March or late October in 1995..2035.
+fn near_transition() -> impl Strategy<Value = i64> {
+    (
+        1995i64..2035,
+        prop::sample::select(vec![80i64, 85, 90, 270, 280, 295, 300]),
+        0i64..86_400,
+    )
+        .prop_map(|(y, doy, s)| (y - 1970) * 31_556_952 + doy * 86_400 + s)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    #[test]
+    fn dst_gap_skip_never_yields_a_non_existent_local_time(z in zones(), h in hours(), m in minutes(), from in near_transition()) {
+        let t = trigger(h, m, z, "dst_gap=skip");
+        let Trigger::Cron(c) = &t else { unreachable!("cron") };
+        for f in fires(&t, from, 12) {
+            prop_assert!(!matches!(dst_touch(c, &f), DstTouch::Gap { .. }), "{} fires at shifted {}", t, f);
+        }
+    }
+
+    #[test]
+    fn dst_fold_first_and_last_fire_once_per_local_time(z in zones(), h in hours(), m in minutes(), from in near_transition(), last in any::<bool>()) {
+        let t = trigger(h, m, z, if last { "dst_fold=last" } else { "dst_fold=first" });
+        let fs = fires(&t, from, 12);
+        let mut walls: Vec<i64> = fs.iter().map(ZonedTime::local_micros).collect();
+        let n = walls.len();
+        walls.sort_unstable();
+        walls.dedup();
+        prop_assert_eq!(walls.len(), n, "{} repeats a local time: {:?}", t, fs.iter().map(ToString::to_string).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn default_policies_are_apschedulers(z in zones(), h in hours(), m in minutes(), from in near_transition()) {
+        let default = trigger(h, m, z, "");
+        let explicit = trigger(h, m, z, "dst_gap=shift dst_fold=both");
+        prop_assert_eq!(&default, &explicit);
+        prop_assert_eq!(fires(&default, from, 8), fires(&explicit, from, 8));
+    }
+
+    #[test]
+    fn dst_gap_next_fires_at_the_end_of_the_gap(z in zones(), h in hours(), m in minutes(), from in near_transition()) {
+        let shift = trigger(h, m, z, "");
+        let next = trigger(h, m, z, "dst_gap=next");
+        let Trigger::Cron(c) = &shift else { unreachable!("cron") };
+        let zone = Tz::Zone(Zone::get(z).expect("zone"));
+        let next_fires = fires(&next, from, 12);
+        for f in fires(&shift, from, 12) {
+            if let DstTouch::Gap { after_gap } = dst_touch(c, &f) {
+                let at = ZonedTime::from_instant(after_gap, zone).expect("in range");
+                prop_assert!(next_fires.iter().any(|g| g.instant() == at.instant()), "{} misses {}", next, at);
+            }
+        }
+    }
+}
