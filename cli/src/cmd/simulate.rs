@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use schedctl_core::{simulate_with_progress, Entry, JobFile, Simulation, Status};
+use schedctl_core::{simulate_counts, simulate_with_progress, Entry, JobFile, Simulation, Status};
 use schedctl_trigger::{Instant, Tz, ZonedTime};
 
 use crate::output::{stdout_is_terminal, CmdResult, Failure};
@@ -96,23 +96,26 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
             eprint!("\rsimulating: {pct:5.1}% of the window");
         }
     };
-    let sim = simulate_with_progress(
-        &file,
-        from.instant(),
-        to.instant(),
-        args.seed,
-        &mut progress,
-    );
-    if show_progress {
-        eprint!("\r\x1b[2K");
-    }
-    let sim = sim.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
-    let shown = |job: usize| args.jobs.is_empty() || args.jobs.contains(&file.jobs[job].id);
     let format = args.format.unwrap_or(if stdout_is_terminal() {
         SimFormat::Table
     } else {
         SimFormat::Jsonl
     });
+    // Summaries need counts only: then memory does not grow with the window.
+    let (from_i, to_i) = (from.instant(), to.instant());
+    let sim = match format {
+        SimFormat::Table | SimFormat::Summary => {
+            simulate_counts(&file, from_i, to_i, args.seed, &mut progress)
+        }
+        SimFormat::Jsonl | SimFormat::Csv => {
+            simulate_with_progress(&file, from_i, to_i, args.seed, &mut progress)
+        }
+    };
+    if show_progress {
+        eprint!("\r\x1b[2K");
+    }
+    let sim = sim.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+    let shown = |job: usize| args.jobs.is_empty() || args.jobs.contains(&file.jobs[job].id);
     match format {
         SimFormat::Jsonl => write_jsonl(out, &file, &sim, &shown)?,
         SimFormat::Csv => write_csv(out, &file, &sim, &shown)?,

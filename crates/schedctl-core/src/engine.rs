@@ -24,7 +24,7 @@ use schedctl_trigger::{EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
 
 use crate::duration::Micros;
 use crate::jobfile::{Job, JobFile};
-use crate::ledger::{Entry, PoolLoad, Rule, Status};
+use crate::ledger::{Counts, Entry, PoolLoad, Rule, Status};
 use crate::policy::{start_decision, wake_job, StartDecision};
 
 /// A run of one job waiting for, or holding, a worker: its remaining run times.
@@ -109,7 +109,25 @@ pub struct Engine<'f> {
     seq: u64,
     end: Instant,
     peak_workers: u32,
+    sink: Sink,
+}
+
+/// Where classified fires go: counted always, kept for the ledger formats only (summaries
+/// then use memory that does not grow with the window).
+#[derive(Debug)]
+struct Sink {
     ledger: Vec<Entry>,
+    keep_ledger: bool,
+    counts: Vec<Counts>,
+}
+
+impl Sink {
+    fn record(&mut self, entry: Entry) {
+        self.counts[entry.job].record(&entry);
+        if self.keep_ledger {
+            self.ledger.push(entry);
+        }
+    }
 }
 
 fn utc(t: Instant) -> Result<ZonedTime, EvalError> {
@@ -181,8 +199,14 @@ impl<'f> Engine<'f> {
             seq: 0,
             end,
             peak_workers: 0,
-            ledger: Vec::new(),
+            sink: Sink { ledger: Vec::new(), keep_ledger: true, counts: vec![Counts::default(); file.jobs.len()] },
         })
+    }
+
+    /// Counts fires without keeping ledger entries (see [`Finished::ledger`]).
+    pub fn count_only(mut self) -> Engine<'f> {
+        self.sink.keep_ledger = false;
+        self
     }
 
     /// The scheduler's next wake-up at or after `now`: the earliest next run time, moved to
@@ -257,7 +281,7 @@ impl<'f> Engine<'f> {
             if let Some(last) = w.kept.last() {
                 let into = last.instant();
                 for rt in &w.coalesced {
-                    self.ledger.push(Entry {
+                    self.sink.record(Entry {
                         job: j,
                         fire: canon(rt)?,
                         status: Status::Coalesced,
@@ -270,7 +294,7 @@ impl<'f> Engine<'f> {
             }
             if w.dropped {
                 for rt in &w.kept {
-                    self.ledger.push(Entry {
+                    self.sink.record(Entry {
                         job: j,
                         fire: canon(rt)?,
                         status: Status::Dropped,
@@ -338,7 +362,7 @@ impl<'f> Engine<'f> {
                 StartDecision::Run { late } => late,
                 StartDecision::Missed { late, grace } => {
                     self.pools[pool].load.missed_while_queued += 1;
-                    self.ledger.push(Entry {
+                    self.sink.record(Entry {
                         job: task.job,
                         fire,
                         status: Status::Missed,
@@ -351,7 +375,7 @@ impl<'f> Engine<'f> {
                 }
             };
             let end = now.add_micros(job.duration.as_micros());
-            self.ledger.push(Entry {
+            self.sink.record(Entry {
                 job: task.job,
                 fire,
                 status: Status::Executed,
@@ -388,7 +412,7 @@ impl<'f> Engine<'f> {
             let zone = Tz::Zone(state.schedule.zone());
             let mut next = state.next;
             while let Some(n) = next.filter(|n| n.instant() < self.end) {
-                self.ledger.push(Entry {
+                self.sink.record(Entry {
                     job: j,
                     fire: n.canonical_in(zone).map_err(|e| fail(e.into()))?,
                     status: Status::Pending,
@@ -405,7 +429,8 @@ impl<'f> Engine<'f> {
             }
         }
         Ok(Finished {
-            ledger: self.ledger,
+            ledger: self.sink.ledger,
+            counts: self.sink.counts,
             peak_instances: self.jobs.iter().map(|s| s.peak_running).collect(),
             pools: self.pools.into_iter().map(|p| p.load).collect(),
             peak_workers: self.peak_workers,
@@ -417,8 +442,10 @@ impl<'f> Engine<'f> {
 /// What an engine leaves when the window is over.
 #[derive(Debug)]
 pub struct Finished {
-    /// Every classified fire.
+    /// Every classified fire (empty after [`Engine::count_only`]).
     pub ledger: Vec<Entry>,
+    /// Per job, counts per status and max lateness.
+    pub counts: Vec<Counts>,
     /// Per job, the most runs in progress at once.
     pub peak_instances: Vec<u32>,
     /// Per executor (name order), its load.

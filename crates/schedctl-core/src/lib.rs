@@ -49,4 +49,4 @@ pub use engine::{Engine, Finished, SimError};
 pub use error::{render_at, FileError, FileErrorKind, FileErrors};
 pub use jobfile::{Executor, Job, JobFile, JobStore, JobStoreKind, Pause, DEFAULT_MAX_WORKERS};
 pub use ledger::{Counts, Entry, PoolLoad, Rule, Status};
-pub use simulate::{simulate, simulate_with_progress, Simulation};
+pub use simulate::{simulate, simulate_counts, simulate_with_progress, Simulation};

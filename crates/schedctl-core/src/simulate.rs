@@ -59,7 +59,33 @@ pub fn simulate_with_progress(
     seed: u64,
     progress: &mut dyn FnMut(Instant),
 ) -> Result<Simulation, SimError> {
+    run(file, start, end, seed, true, progress)
+}
+
+/// [`simulate_with_progress`] without the ledger: counts per job, pool loads and peaks only,
+/// in memory that does not grow with the window.
+pub fn simulate_counts(
+    file: &JobFile,
+    start: Instant,
+    end: Instant,
+    seed: u64,
+    progress: &mut dyn FnMut(Instant),
+) -> Result<Simulation, SimError> {
+    run(file, start, end, seed, false, progress)
+}
+
+fn run(
+    file: &JobFile,
+    start: Instant,
+    end: Instant,
+    seed: u64,
+    keep_ledger: bool,
+    progress: &mut dyn FnMut(Instant),
+) -> Result<Simulation, SimError> {
     let mut engine = Engine::new(file, start, end, seed)?;
+    if !keep_ledger {
+        engine = engine.count_only();
+    }
     let mut clock = VirtualClock::new(start);
     let mut events: u32 = 0;
     while let Some(t) = engine.next_event(clock.now()) {
@@ -74,10 +100,7 @@ pub fn simulate_with_progress(
     let mut ledger = finished.ledger;
     let rank = &finished.id_rank;
     ledger.sort_by_key(|e| (e.fire.instant(), rank[e.job]));
-    let mut counts = vec![Counts::default(); file.jobs.len()];
-    for e in &ledger {
-        counts[e.job].record(e);
-    }
+    let mut counts = finished.counts;
     for (c, peak) in counts.iter_mut().zip(&finished.peak_instances) {
         c.peak_instances = *peak;
     }
