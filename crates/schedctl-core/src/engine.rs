@@ -199,7 +199,11 @@ impl<'f> Engine<'f> {
             seq: 0,
             end,
             peak_workers: 0,
-            sink: Sink { ledger: Vec::new(), keep_ledger: true, counts: vec![Counts::default(); file.jobs.len()] },
+            sink: Sink {
+                ledger: Vec::new(),
+                keep_ledger: true,
+                counts: vec![Counts::default(); file.jobs.len()],
+            },
         })
     }
 

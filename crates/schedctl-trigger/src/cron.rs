@@ -245,6 +245,28 @@ impl Bits {
         }
     }
 
+    /// Inserts `first, first + step, ...` up to `last`; whole words at a time for unit steps
+    /// (a year field of `*` is 8,030 values).
+    fn insert_range(&mut self, first: u32, last: u32, step: u32) {
+        if let (Bits::Years(words), 1) = (&mut *self, step) {
+            if first > last {
+                return;
+            }
+            let (a, b) = ((first - 1970) as usize, (last - 1970) as usize);
+            for (w, word) in words.iter_mut().enumerate().take(b / 64 + 1).skip(a / 64) {
+                let lo = if w == a / 64 { a % 64 } else { 0 };
+                let hi = if w == b / 64 { b % 64 } else { 63 };
+                *word |= (!0u64 >> (63 - hi)) & (!0u64 << lo);
+            }
+            return;
+        }
+        let mut v = first;
+        while v <= last {
+            self.insert(v);
+            v += step;
+        }
+    }
+
     /// The smallest member `>= from` and `<= max`.
     fn next_from(&self, from: u32, max: u32) -> Option<u32> {
         match self {
@@ -308,11 +330,7 @@ impl Field {
                     continue;
                 }
             };
-            let mut v = first.max(lo);
-            while v <= last.min(hi) {
-                bits.insert(v);
-                v += step;
-            }
+            bits.insert_range(first.max(lo), last.min(hi), step);
         }
         Field {
             field,
@@ -1345,6 +1363,26 @@ mod tests {
         assert_eq!(weekday_position(6, 31, 0, 0), Some(2)); // 1st mon
         assert_eq!(weekday_position(6, 31, 4, 0), Some(30)); // 5th mon
         assert_eq!(weekday_position(6, 31, 4, 3), None); // no 5th thu
+    }
+
+    #[test]
+    fn year_ranges_fill_whole_words_exactly() {
+        for (first, last) in [
+            (1970, 9999),
+            (1970, 1970),
+            (2000, 2063),
+            (2026, 2100),
+            (9990, 9999),
+            (2033, 2034),
+        ] {
+            let mut fast = Bits::new(CronField::Year);
+            fast.insert_range(first, last, 1);
+            let mut slow = Bits::new(CronField::Year);
+            for v in first..=last {
+                slow.insert(v);
+            }
+            assert_eq!(fast, slow, "{first}-{last}");
+        }
     }
 
     #[test]
