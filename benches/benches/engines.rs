@@ -257,12 +257,38 @@ fn parse(c: &mut Criterion) {
     g.finish();
 }
 
+/// Triggers that can never fire must say so fast (target: well under 1 ms each).
+fn never_fires(c: &mut Criterion) {
+    let mut g = c.benchmark_group("never_fires");
+    for (name, text) in [
+        ("feb31", "cron:month=2 day=31"),
+        ("year_in_the_past", "cron:year=2001"),
+        (
+            "end_before_start",
+            "cron:hour=1 start_date=2026-06-01 end_date=2026-01-01",
+        ),
+        ("week53_feb", "cron:week=53 month=2"),
+    ] {
+        let trigger: Trigger = text.parse().expect("valid");
+        let from = Instant::from_unix_seconds(START);
+        let s = trigger.schedule(from).expect("in range");
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let first = s.fires(from).expect("in range").next();
+                assert!(first.is_none(), "{text} fired");
+                first
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(300))
         .measurement_time(std::time::Duration::from_secs(1))
         .sample_size(20);
-    targets = next_fire, random_query, parse
+    targets = next_fire, random_query, parse, never_fires
 }
 criterion_main!(benches);

@@ -448,6 +448,23 @@ pub struct CronTrigger {
     dst: crate::dst::DstPolicy,
     /// Some field allows no value at all: the trigger never fires.
     never: bool,
+    /// Whether any date at all matches day, month, week and day_of_week (computed on first use).
+    dates: DateFeasibility,
+}
+
+/// A lazily computed flag that takes no part in equality or hashing (it is derived from the
+/// fields).
+#[derive(Clone, Debug, Default)]
+struct DateFeasibility(std::sync::OnceLock<bool>);
+
+impl PartialEq for DateFeasibility {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for DateFeasibility {}
+impl std::hash::Hash for DateFeasibility {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 /// A field's value text and where it starts in the trigger string.
@@ -499,6 +516,7 @@ impl CronTrigger {
             jitter,
             dst,
             never,
+            dates: DateFeasibility::default(),
         })
     }
 
@@ -556,7 +574,7 @@ impl CronTrigger {
         now: &ZonedTime,
         rng: &mut JitterRng,
     ) -> Result<Option<ZonedTime>, EvalError> {
-        if self.never {
+        if self.never || !self.some_date_matches() {
             return Ok(None);
         }
         let tz = self.tz();
@@ -615,6 +633,32 @@ impl CronTrigger {
             },
         };
         Ok(datetime_ceil(&start)?.canonical_in(tz)?)
+    }
+
+    /// Whether any date matches day, month, week and day_of_week together. The Gregorian
+    /// calendar repeats every 400 years (146,097 days, a whole number of weeks), so one cycle
+    /// decides it: `month=2 day=31` or `week=53 month=2` never fire, and say so at once instead
+    /// of searching to year 9999.
+    fn some_date_matches(&self) -> bool {
+        *self.dates.0.get_or_init(|| {
+            let [_, month, day, ..] = &self.fields;
+            (2000..2400).any(|year| {
+                (1..=12)
+                    .filter(|m| month.bits.next_from(*m, 12) == Some(*m))
+                    .any(|m| {
+                        let c = Civil {
+                            year,
+                            month: m,
+                            day: 1,
+                            hour: 0,
+                            minute: 0,
+                            second: 0,
+                            micro: 0,
+                        };
+                        self.next_day(&c, day).is_some()
+                    })
+            })
+        })
     }
 
     /// The search on wall-clock fields alone, valid when the zone's offset does not change
