@@ -370,3 +370,43 @@ fn restart_keeps_the_persistent_job_and_rebuilds_the_memory_job() {
         "{list}"
     );
 }
+
+#[test]
+fn a_command_past_its_timeout_is_killed_and_reported_and_others_go_on() {
+    let dir = temp_dir("timeout");
+    let jobs = "[executor]\nmax_workers = 2\n\
+        [[job]]\nid = \"hang\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"sleep\", \"30\"]\ntimeout = \"500ms\"\n\
+        [[job]]\nid = \"missing\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"/no/such/program\"]\n\
+        [[job]]\nid = \"fine\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let started = std::time::Instant::now();
+    let out = run(
+        &dir,
+        &["run", "jobs.toml", "--for", "3s", "--log", "runs.jsonl"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "failed runs make the exit status 1"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "a hung command does not hold the runner"
+    );
+    let log = read_log(&dir.join("runs.jsonl"));
+    let errors = |job: &str| -> Vec<String> {
+        log.iter()
+            .filter(|e| e["job"] == job && e["outcome"] == "error")
+            .map(|e| e["message"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert!(
+        errors("hang").iter().any(|m| m.contains("timed out")),
+        "{log:?}"
+    );
+    assert!(
+        errors("missing").iter().any(|m| m.contains("cannot start")),
+        "{log:?}"
+    );
+    assert!(get(&counts(&log), "fine", "executed") >= 2, "{log:?}");
+}

@@ -423,6 +423,7 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                 max_instances: 1,
                 misfire_grace_us: Some(1_000_000),
                 duration_us: 0,
+                timeout_us: None,
             };
             let next_run_time = first_fire_from_now(&spec)?;
             store

@@ -71,6 +71,8 @@ pub struct Job {
     pub max_instances: u32,
     /// Most lateness allowed at start; `None` for no limit.
     pub misfire_grace_time: Option<Micros>,
+    /// The real runner kills a command that runs longer (none: no limit).
+    pub timeout: Option<Micros>,
     /// 1-based line of the `[[job]]` header.
     pub line: usize,
 }
@@ -123,6 +125,7 @@ const JOB_KEYS: &[&str] = &[
     "misfire_grace_time",
     "dst_gap",
     "dst_fold",
+    "timeout",
 ];
 const DEFAULT_KEYS: &[&str] = &["coalesce", "max_instances", "misfire_grace_time"];
 
@@ -748,6 +751,10 @@ fn parse_job(
         }),
         None => Some("default".into()),
     };
+    let timeout = match t.get("timeout") {
+        Some(v) => w.duration(v, "timeout", true).flatten(),
+        None => None,
+    };
     let options = parse_options(w, t, defaults);
     if w.errors.len() > errors_before {
         return None;
@@ -764,6 +771,7 @@ fn parse_job(
         coalesce: options.coalesce,
         max_instances: options.max_instances,
         misfire_grace_time: options.misfire_grace_time,
+        timeout,
         line,
     })
 }

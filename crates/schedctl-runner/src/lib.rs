@@ -24,6 +24,7 @@
 //!     max_instances: 1,
 //!     misfire_grace_us: Some(1_000_000),
 //!     duration_us: 0,
+//!     timeout_us: None,
 //! };
 //! let action = Action::Closure(Arc::new(move || {
 //!     *counter.lock().map_err(|e| e.to_string())? += 1;

@@ -550,6 +550,7 @@ fn build_entry(
         coalesce: spec.coalesce,
         max_instances: spec.max_instances,
         misfire_grace_time: spec.misfire_grace_us.map(Micros::from_micros),
+        timeout: spec.timeout_us.map(Micros::from_micros),
         line: 0,
     };
     let id = spec.id.clone();
@@ -561,6 +562,9 @@ fn build_entry(
     let action = action.unwrap_or_else(|| {
         Action::Command(CommandSpec {
             argv: spec.command.clone(),
+            timeout: spec
+                .timeout_us
+                .map(|us| Duration::from_micros(us.max(0) as u64)),
             ..CommandSpec::default()
         })
     });
@@ -944,6 +948,7 @@ mod tests {
             max_instances: 1,
             misfire_grace_us: None,
             duration_us: 0,
+            timeout_us: None,
         }
     }
 

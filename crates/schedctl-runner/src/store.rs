@@ -40,6 +40,9 @@ pub struct JobSpec {
     /// The simulated duration (kept so `simulate` and `run` read the same definition).
     #[serde(default)]
     pub duration_us: i64,
+    /// Kill the command after this many microseconds (none: no limit).
+    #[serde(default)]
+    pub timeout_us: Option<i64>,
 }
 
 impl JobSpec {
@@ -61,6 +64,7 @@ impl JobSpec {
             max_instances: job.max_instances,
             misfire_grace_us: job.misfire_grace_time.map(Micros::as_micros),
             duration_us: job.duration.as_micros(),
+            timeout_us: job.timeout.map(Micros::as_micros),
         }
     }
 
@@ -330,6 +334,7 @@ mod tests {
             max_instances: 1,
             misfire_grace_us: Some(1_000_000),
             duration_us: 0,
+            timeout_us: None,
         }
     }
 
