@@ -935,72 +935,48 @@ impl CronTrigger {
 /// The first second of the next value of the field above `field` (hour → next day, ...).
 fn carry_above(c: &Civil, field: CronField) -> Civil {
     match field {
-        CronField::Hour => next_day(c),
-        CronField::Minute => next_hour(c),
-        _ => next_minute(c),
-    }
-}
-
-fn next_minute(c: &Civil) -> Civil {
-    if c.minute < 59 {
-        Civil {
-            minute: c.minute + 1,
-            second: 0,
-            ..*c
-        }
-    } else {
-        next_hour(c)
-    }
-}
-
-fn next_hour(c: &Civil) -> Civil {
-    if c.hour < 23 {
-        Civil {
-            hour: c.hour + 1,
-            minute: 0,
-            second: 0,
-            ..*c
-        }
-    } else {
-        next_day(c)
-    }
-}
-
-fn next_day(c: &Civil) -> Civil {
-    if c.day < days_in_month(c.year, c.month) {
-        Civil {
-            day: c.day + 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            ..*c
-        }
-    } else {
-        next_month(c)
+        CronField::Hour => advance(c, CronField::Day),
+        CronField::Minute => advance(c, CronField::Hour),
+        _ => advance(c, CronField::Minute),
     }
 }
 
 fn next_month(c: &Civil) -> Civil {
-    if c.month < 12 {
-        Civil {
-            month: c.month + 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            ..*c
-        }
-    } else {
-        Civil {
-            year: c.year + 1,
-            month: 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            micro: 0,
-        }
+    advance(c, CronField::Month)
+}
+
+/// The date fields, most significant first.
+const DATE_FIELDS: [CronField; 6] = [
+    CronField::Year,
+    CronField::Month,
+    CronField::Day,
+    CronField::Hour,
+    CronField::Minute,
+    CronField::Second,
+];
+
+/// The first second of the next value of `field`: the field plus one and every field below it
+/// at its minimum, carrying into the field above when `field` is at its maximum.
+fn advance(c: &Civil, field: CronField) -> Civil {
+    let (value, max) = match field {
+        CronField::Year => (c.year as u32, u32::MAX),
+        CronField::Month => (c.month, 12),
+        CronField::Day => (c.day, days_in_month(c.year, c.month)),
+        CronField::Hour => (c.hour, 23),
+        CronField::Minute => (c.minute, 59),
+        _ => (c.second, 59),
+    };
+    let level = DATE_FIELDS.iter().position(|f| *f == field).unwrap_or(5);
+    if value >= max && level > 0 {
+        return advance(c, DATE_FIELDS[level - 1]);
     }
+    let mut out = *c;
+    out.micro = 0;
+    set_civil(&mut out, field, value + 1);
+    for lower in &DATE_FIELDS[level + 1..] {
+        set_civil(&mut out, *lower, CronField::min(*lower));
+    }
+    out
 }
 
 fn set_civil(c: &mut Civil, field: CronField, v: u32) {
