@@ -66,7 +66,11 @@ pub(crate) struct JobsArgs {
 #[derive(Debug, Subcommand)]
 enum JobsAction {
     /// List jobs with their next run times, executors and stores (APScheduler's print_jobs)
-    List,
+    List {
+        /// Output: a table, or JSON for programs
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one job's definition
     Show { id: String },
     /// Pause a job: it keeps its definition but does not run
@@ -310,7 +314,28 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
     let mut store = SqliteStore::open(&args.store).map_err(|e| input(e.to_string()))?;
     let fail = |e: schedctl_runner::StoreError| input(e.to_string());
     match args.action {
-        JobsAction::List => {
+        JobsAction::List { json: true } => {
+            let rows: Vec<serde_json::Value> = store
+                .load()
+                .map_err(fail)?
+                .iter()
+                .map(|j| {
+                    let zone = job_zone(&j.spec);
+                    serde_json::json!({
+                        "id": j.spec.id,
+                        "trigger": j.spec.trigger,
+                        "next_run_time": j.next_run_time.map(|t| show_time(Instant::from_unix_micros(t), zone)),
+                        "executor": j.spec.executor,
+                        "jobstore": j.spec.jobstore,
+                        "paused": j.paused,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &rows).map_err(|e| Failure::Io(e.into()))?;
+            writeln!(out)?;
+            return Ok(crate::exit::OK);
+        }
+        JobsAction::List { json: false } => {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED);
             table.set_header([
