@@ -20,6 +20,7 @@ use crate::timearg::{parse_time, parse_zone};
 ///   schedctl explain 'cron:day=1 minute=20'
 ///   schedctl explain 'cron:hour=2 minute=30' --tz Europe/Berlin --at 2027-03-28T02:30
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct ExplainArgs {
     /// The trigger
     trigger: String,
@@ -45,6 +46,7 @@ pub(crate) struct ExplainArgs {
 ///   schedctl lint jobs.toml --from 2026-01-01 --to +365d
 ///   schedctl lint 'crontab:0 9 * * 1-5' --deny crontab-numeric-weekday
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct LintArgs {
     /// A job file, or a trigger string
     target: String,
@@ -81,6 +83,7 @@ enum LintFormat {
 /// Example:
 ///   schedctl dst 'cron:hour=2 minute=30' --tz Europe/Berlin --from 2027-01-01 --to 2028-01-01
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct DstArgs {
     /// The trigger (cron or crontab)
     trigger: String,
@@ -273,15 +276,19 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     let mut rows = 0;
-    for fire in schedule
-        .fires_from(from, 0)
+    // Walk APScheduler's raw fires: a fire in a gap is a wall time that does not exist.
+    let (mut prev, mut now) = (None::<ZonedTime>, from);
+    let mut rng = schedctl_trigger::JitterRng::new(0);
+    while let Some(raw) = schedule
+        .next_fire_time(prev.as_ref(), &now, &mut rng)
         .map_err(|e| input(e.to_string()))?
     {
-        let fire = fire.map_err(|e| input(e.to_string()))?;
+        let fire = raw.canonical_in(tz).map_err(|e| input(e.to_string()))?;
         if fire.instant() >= to.instant() {
             break;
         }
-        let touched = dst_touch(&cron, &fire);
+        (prev, now) = (Some(raw), raw);
+        let touched = dst_touch(&cron, &raw);
         let (what, policies): (&str, Vec<String>) = match touched {
             DstTouch::None => continue,
             DstTouch::Gap { .. } => (

@@ -16,6 +16,7 @@ use crate::timearg::{now_in, parse_time, parse_zone};
 ///   schedctl next 'crontab:30 2 * * mon-fri' --tz Europe/Berlin --from 2027-03-25
 ///   schedctl next 'interval:hours=2 start_date=2026-03-01T09:00' --format json
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct NextArgs {
     /// The trigger, e.g. `cron:hour=2 minute=30` (see the book's trigger reference)
     trigger: String,

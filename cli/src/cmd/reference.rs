@@ -14,6 +14,7 @@ pub(crate) const TRIGGERS_MD: &str = include_str!("../reference/triggers.md");
 /// Example:
 ///   schedctl reference triggers
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct ReferenceArgs {
     /// The topic
     #[arg(value_enum, default_value = "triggers")]
@@ -32,6 +33,7 @@ enum Topic {
 ///   schedctl completions bash > ~/.local/share/bash-completion/completions/schedctl
 ///   schedctl completions zsh > ~/.zfunc/_schedctl
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct CompletionsArgs {
     /// The shell
     shell: clap_complete::Shell,

@@ -31,6 +31,7 @@ use crate::timearg::parse_time;
 ///   schedctl run jobs.toml --for 1h
 ///   schedctl run jobs.toml --store /var/lib/schedctl/jobs.db --log runs.jsonl
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct RunArgs {
     /// The job file
     file: PathBuf,
@@ -55,6 +56,7 @@ pub(crate) struct RunArgs {
 ///   schedctl jobs list --store schedctl.db
 ///   schedctl jobs pause nightly-report --store schedctl.db
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct JobsArgs {
     #[command(subcommand)]
     action: JobsAction,
@@ -140,10 +142,11 @@ fn log_line(e: &Event) -> serde_json::Value {
             exit_code,
         } => (Some(*start), Some(*end), *exit_code, None),
         EventKind::Error {
+            exit_code,
             start,
             end,
             message,
-        } => (Some(*start), Some(*end), None, Some(message.clone())),
+        } => (Some(*start), Some(*end), *exit_code, Some(message.clone())),
         EventKind::Missed { start, .. } => (Some(*start), None, None, None),
         _ => (None, None, None, None),
     };
@@ -178,17 +181,8 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
         .log
         .clone()
         .unwrap_or_else(|| beside(&args.file, "schedctl-runs.jsonl"));
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(|e| {
-            input(format!(
-                "cannot open the run log `{}`: {e}",
-                log_path.display()
-            ))
-        })?;
-    let log = Arc::new(Mutex::new(log));
+    // Opened once the stores are, so that a refused store leaves no empty log behind.
+    let log: Arc<Mutex<Option<std::fs::File>>> = Arc::new(Mutex::new(None));
     let printer: Listener = Arc::new(|e: &Event| {
         let detail = match &e.kind {
             EventKind::Executed { exit_code, .. } => format!("exit {}", exit_code.unwrap_or(0)),
@@ -202,8 +196,10 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
     let logger: Listener = {
         let log = log.clone();
         Arc::new(move |e: &Event| {
-            if let Ok(mut f) = log.lock() {
-                let _ = writeln!(f, "{}", log_line(e));
+            if let Ok(mut guard) = log.lock() {
+                if let Some(f) = guard.as_mut() {
+                    let _ = writeln!(f, "{}", log_line(e));
+                }
             }
         })
     };
@@ -231,22 +227,37 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
     }
     // Make the stores match the job file: keep unchanged jobs (and their next run times),
     // replace changed ones, add new ones, remove the rest.
-    let existing = sched.get_jobs();
+    let existing: std::collections::HashMap<String, JobSpec> = sched
+        .get_jobs()
+        .into_iter()
+        .map(|j| (j.spec.id.clone(), j.spec))
+        .collect();
     for job in &file.jobs {
         let spec = JobSpec::from_job(job, zone, &file.executor_of(job).name);
-        if existing.iter().any(|j| j.spec == spec) {
+        if existing.get(&spec.id) == Some(&spec) {
             continue;
         }
         sched
             .add_job(spec, None, true)
             .map_err(|e| input(e.to_string()))?;
     }
-    for j in existing {
-        if !file.jobs.iter().any(|f| f.id == j.spec.id) {
-            sched
-                .remove_job(&j.spec.id)
-                .map_err(|e| input(e.to_string()))?;
-        }
+    let in_file: std::collections::HashSet<&str> =
+        file.jobs.iter().map(|j| j.id.as_str()).collect();
+    for id in existing.keys().filter(|id| !in_file.contains(id.as_str())) {
+        sched.remove_job(id).map_err(|e| input(e.to_string()))?;
+    }
+    let file_handle = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| {
+            input(format!(
+                "cannot open the run log `{}`: {e}",
+                log_path.display()
+            ))
+        })?;
+    if let Ok(mut guard) = log.lock() {
+        *guard = Some(file_handle);
     }
     let signals = Arc::new(AtomicUsize::new(0));
     {
@@ -285,6 +296,14 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
         return Ok(crate::exit::CHECK_FAILED);
     }
     Ok(crate::exit::OK)
+}
+
+/// A trigger given on the command line, checked with carets before it reaches the store.
+fn check_trigger(text: &str, zone: &str) -> Result<(), Failure> {
+    let zone = crate::timearg::parse_zone(zone, "--tz").map_err(Failure::Input)?;
+    schedctl_trigger::Trigger::parse_in(text, zone)
+        .map(|_| ())
+        .map_err(|e| Failure::Input(e.render()))
 }
 
 fn stored_or_fail(store: &mut SqliteStore, id: &str) -> Result<StoredJob, Failure> {
@@ -402,6 +421,7 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
         } => {
             let mut j = stored_or_fail(&mut store, &id)?;
             if let Some(t) = trigger {
+                check_trigger(&t, &j.spec.timezone)?;
                 j.spec.trigger = t;
             }
             if let Some(n) = max_instances {
@@ -434,6 +454,7 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             executor,
             command,
         } => {
+            check_trigger(&trigger, &tz)?;
             if store.get(&id).is_ok() {
                 return Err(input(format!("a job `{id}` exists already")));
             }

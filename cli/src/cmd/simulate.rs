@@ -18,6 +18,7 @@ use crate::timearg::parse_time;
 ///   schedctl simulate fixtures/jobs/month.toml --from 2026-03-01 --to 2026-04-01
 ///   schedctl simulate jobs.toml --from 2026-03-01 --to +7d --format jsonl --job nightly-report
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct SimulateArgs {
     /// The job file (TOML, see the book's job file reference)
     file: PathBuf,

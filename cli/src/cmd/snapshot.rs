@@ -19,6 +19,7 @@ use crate::timearg::parse_time;
 ///   schedctl snapshot jobs.toml --from 2026-03-01 --to 2026-04-01 -o jobs.snap
 ///   schedctl snapshot jobs.toml --from 2026-03-01 --to +7d
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct SnapshotArgs {
     /// The job file
     file: PathBuf,
@@ -44,6 +45,7 @@ pub(crate) struct SnapshotArgs {
 ///   schedctl check schedules/*.snap
 ///   schedctl check jobs.snap jobs.toml --update
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct CheckArgs {
     /// Snapshots written by `schedctl snapshot`, and optionally one job file to check them against
     #[arg(required = true, value_name = "SNAP... [FILE]")]
@@ -59,6 +61,7 @@ pub(crate) struct CheckArgs {
 /// Example:
 ///   schedctl diff jobs.old.toml jobs.toml --from 2026-03-01 --to +30d
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub(crate) struct DiffArgs {
     /// The job file before the change
     old: PathBuf,

@@ -429,7 +429,8 @@ impl<'f> Engine<'f> {
                 next = state
                     .schedule
                     .next_fire_time(Some(&n), &now, &mut state.rng)
-                    .map_err(fail)?;
+                    .map_err(fail)?
+                    .filter(|m| m.instant() >= n.instant());
             }
         }
         Ok(Finished {

@@ -88,6 +88,12 @@ pub enum FileErrorKind {
     /// A DST policy on a trigger that has no DST behaviour.
     #[error("`dst_gap` and `dst_fold` apply to cron and crontab triggers only")]
     DstOnNonCron,
+    /// A pool larger than [`crate::MAX_WORKERS`].
+    #[error("`max_workers` is above {max}")]
+    TooManyWorkers { max: u32 },
+    /// An interval that goes back in time.
+    #[error("the interval is negative: its fires go back in time")]
+    BackwardsInterval,
     /// A pause that ends before it starts.
     #[error("pause ends (`{to}`) before it starts (`{from}`)")]
     PauseBackwards { from: String, to: String },
@@ -128,6 +134,12 @@ impl FileErrorKind {
             }
             FileErrorKind::PauseBackwards { .. } => "`to` must be after `from`".into(),
             FileErrorKind::BadPolicy { allowed, .. } => format!("one of: {allowed} (the first is APScheduler 3.x's behaviour)"),
+            FileErrorKind::TooManyWorkers { .. } => {
+                "a pool of that many threads cannot start on one machine; use fewer workers".into()
+            }
+            FileErrorKind::BackwardsInterval => {
+                "give a positive interval, e.g. `interval:minutes=5`".into()
+            }
             FileErrorKind::DstOnNonCron => "interval and date triggers count absolute time: DST does not move them".into(),
         }
     }

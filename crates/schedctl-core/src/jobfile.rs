@@ -21,6 +21,9 @@ use crate::error::{FileError, FileErrorKind, FileErrors};
 /// APScheduler's default pool size.
 pub const DEFAULT_MAX_WORKERS: u32 = 10;
 
+/// The largest pool a job file may ask for.
+pub const MAX_WORKERS: u32 = 10_000;
+
 /// A worker pool (APScheduler's `ThreadPoolExecutor(max_workers)`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Executor {
@@ -133,6 +136,16 @@ const DEFAULT_KEYS: &[&str] = &["coalesce", "max_instances", "misfire_grace_time
 struct Walker<'s> {
     source: &'s str,
     errors: Vec<FileError>,
+    /// Byte offsets where lines start, so a job's line is a binary search, not a count of
+    /// the file's newlines (which made large files quadratic).
+    line_starts: Vec<usize>,
+}
+
+impl Walker<'_> {
+    /// 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|s| *s <= offset)
+    }
 }
 
 impl Walker<'_> {
@@ -367,9 +380,13 @@ impl JobFile {
                 ));
             }
         };
+        let line_starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         let mut w = Walker {
             source,
             errors: Vec::new(),
+            line_starts,
         };
         let file = parse_doc(&mut w, doc.get_ref());
         match file {
@@ -412,7 +429,15 @@ fn parse_doc(w: &mut Walker<'_>, doc: &Table<'_>) -> Option<JobFile> {
         let t = w.table(value, name)?;
         w.unknown_keys(t, &["max_workers"], &format!("executor `{name}`"));
         match t.get("max_workers") {
-            Some(v) => w.positive(v, "max_workers"),
+            Some(v) => w.positive(v, "max_workers").filter(|n| {
+                // More threads than a machine starts: `run` would abort, `simulate` would
+                // spend gigabytes on idle workers.
+                let ok = *n <= MAX_WORKERS;
+                if !ok {
+                    w.err(v.span(), FileErrorKind::TooManyWorkers { max: MAX_WORKERS });
+                }
+                ok
+            }),
             None => Some(DEFAULT_MAX_WORKERS),
         }
     };
@@ -466,6 +491,9 @@ fn parse_doc(w: &mut Walker<'_>, doc: &Table<'_>) -> Option<JobFile> {
     }
 
     let mut jobs: Vec<Job> = Vec::new();
+    // Ids seen so far, with their lines: a lookup per job, not a scan of the jobs before it.
+    let mut lines_by_id: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     if let Some(v) = doc.get("job") {
         match v.get_ref() {
             DeValue::Array(items) => {
@@ -480,16 +508,17 @@ fn parse_doc(w: &mut Walker<'_>, doc: &Table<'_>) -> Option<JobFile> {
                             &executors,
                             &jobstores,
                         ) {
-                            if let Some(first) = jobs.iter().find(|j| j.id == job.id) {
+                            if let Some(&first_line) = lines_by_id.get(job.id.as_str()) {
                                 let span = t.get("id").map_or(item.span(), Spanned::span);
                                 w.err(
                                     span,
                                     FileErrorKind::DuplicateId {
                                         id: job.id.clone(),
-                                        first_line: first.line,
+                                        first_line,
                                     },
                                 );
                             } else {
+                                lines_by_id.insert(job.id.clone(), job.line);
                                 jobs.push(job);
                             }
                         }
@@ -613,7 +642,7 @@ fn parse_job(
 ) -> Option<Job> {
     let errors_before = w.errors.len();
     w.unknown_keys(t, JOB_KEYS, "[[job]]");
-    let line = line_of(w.source, span.start);
+    let line = w.line(span.start);
     let id = match t.get("id") {
         Some(v) => w.string(v, "id").map(str::to_owned),
         None => {
@@ -689,6 +718,17 @@ fn parse_job(
             }
         }
         (other, _, _) => other,
+    };
+    // APScheduler accepts a negative interval and walks backwards in time; a scheduler loop
+    // on it never ends (APScheduler's included), so a job file may not have one.
+    let trigger = match trigger {
+        Some((text, Trigger::Interval(i))) if i.interval_micros() < 0 => {
+            let v = t.get("trigger").map_or(span.clone(), Spanned::span);
+            w.err(v, FileErrorKind::BackwardsInterval);
+            let _ = (text, i);
+            None
+        }
+        other => other,
     };
     let duration = match t.get("duration") {
         Some(v) => w.duration(v, "duration", false).flatten(),
@@ -809,6 +849,7 @@ fn parse_pause(w: &mut Walker<'_>, t: &Table<'_>, span: Range<usize>, zone: Zone
 }
 
 /// 1-based line of a byte offset.
+#[cfg(test)]
 pub(crate) fn line_of(source: &str, offset: usize) -> usize {
     source.as_bytes()[..offset.min(source.len())]
         .iter()

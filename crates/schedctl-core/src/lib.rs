@@ -47,6 +47,8 @@ pub use clock::{Clock, VirtualClock};
 pub use duration::{parse_duration, Micros, MAX_DURATION};
 pub use engine::{Engine, Finished, SimError};
 pub use error::{render_at, FileError, FileErrorKind, FileErrors};
-pub use jobfile::{Executor, Job, JobFile, JobStore, JobStoreKind, Pause, DEFAULT_MAX_WORKERS};
+pub use jobfile::{
+    Executor, Job, JobFile, JobStore, JobStoreKind, Pause, DEFAULT_MAX_WORKERS, MAX_WORKERS,
+};
 pub use ledger::{Counts, Entry, PoolLoad, Rule, Status};
 pub use simulate::{simulate, simulate_counts, simulate_with_progress, Simulation};

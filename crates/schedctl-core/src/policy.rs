@@ -41,6 +41,11 @@ pub fn wake_job(
     while let Some(n) = cursor.filter(|n| n.instant() <= now) {
         run_times.push(n);
         cursor = schedule.next_fire_time(Some(&n), &now_utc, rng)?;
+        // A trigger whose fires go back in time (a negative interval) would never leave this
+        // loop: stop at the first step backwards.
+        if cursor.is_some_and(|c| c.instant() < n.instant()) {
+            cursor = None;
+        }
     }
     let Some(&last) = run_times.last() else {
         return Ok(Wakeup {

@@ -142,7 +142,7 @@ fn check_conservation(
             .next_fire_time(prev.as_ref(), &now, &mut rng)
             .map_err(fail)?
         {
-            if n.instant() >= end {
+            if n.instant() >= end || prev.is_some_and(|p: ZonedTime| n.instant() < p.instant()) {
                 break;
             }
             fires += 1;

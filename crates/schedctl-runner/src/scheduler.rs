@@ -66,8 +66,10 @@ pub enum EventKind {
         end: Instant,
         exit_code: Option<i32>,
     },
-    /// The run failed: non-zero exit, could not start, timed out, or the closure failed.
+    /// The run failed: non-zero exit (`exit_code`), could not start, timed out, or the
+    /// closure failed.
     Error {
+        exit_code: Option<i32>,
         start: Instant,
         end: Instant,
         message: String,
@@ -658,7 +660,7 @@ fn reconcile(inner: &Inner, st: &mut State) {
                 Action::Closure(c) => Some(Action::Closure(c.clone())),
                 Action::Command(_) => None,
             });
-            if let Ok(mut entry) = build_entry(
+            match build_entry(
                 &inner.executors,
                 row.spec.clone(),
                 action,
@@ -666,8 +668,27 @@ fn reconcile(inner: &Inner, st: &mut State) {
                 row.paused,
                 now,
             ) {
-                entry.running = running;
-                st.jobs.insert(row.spec.id.clone(), entry);
+                Err(e) => {
+                    // Report it: a job added with `schedctl jobs add` that cannot run must not
+                    // be ignored in silence.
+                    if let Ok(fire) = ZonedTime::from_instant(now, Tz::Fixed(0)) {
+                        st.failed_runs += 1;
+                        inner.emit(
+                            &row.spec.id,
+                            &fire,
+                            EventKind::Error {
+                                exit_code: None,
+                                start: now,
+                                end: now,
+                                message: e.to_string(),
+                            },
+                        );
+                    }
+                }
+                Ok(mut entry) => {
+                    entry.running = running;
+                    st.jobs.insert(row.spec.id.clone(), entry);
+                }
             }
         }
     }
@@ -803,6 +824,7 @@ fn fail_run(
         id,
         fire,
         EventKind::Error {
+            exit_code: None,
             start: now,
             end: now,
             message,
@@ -846,9 +868,10 @@ fn worker(inner: &Inner, pool_index: usize) {
                             end,
                             exit_code,
                         },
-                        Err(message) => {
+                        Err((message, exit_code)) => {
                             failures += 1;
                             EventKind::Error {
+                                exit_code,
                                 start,
                                 end,
                                 message,
@@ -872,9 +895,9 @@ fn worker(inner: &Inner, pool_index: usize) {
 }
 
 /// Runs an action; `Ok(exit code)` when it succeeded, `Err(why)` when not.
-fn run_action(action: &Action) -> Result<Option<i32>, String> {
+fn run_action(action: &Action) -> Result<Option<i32>, (String, Option<i32>)> {
     match action {
-        Action::Closure(f) => f().map(|()| None),
+        Action::Closure(f) => f().map(|()| None).map_err(|m| (m, None)),
         Action::Command(spec) => {
             let Some((program, args)) = spec.argv.split_first() else {
                 return Ok(None);
@@ -892,31 +915,35 @@ fn run_action(action: &Action) -> Result<Option<i32>, String> {
             }
             let mut child = cmd
                 .spawn()
-                .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+                .map_err(|e| (format!("cannot start `{program}`: {e}"), None))?;
             let status = match spec.timeout {
                 Some(limit) => match wait_timeout::ChildExt::wait_timeout(&mut child, limit) {
                     Ok(Some(status)) => status,
                     Ok(None) => {
                         let _ = child.kill();
                         let _ = child.wait();
-                        return Err(format!(
-                            "`{program}` timed out after {} s and was killed",
-                            limit.as_secs_f64()
+                        return Err((
+                            format!(
+                                "`{program}` timed out after {} s and was killed",
+                                limit.as_secs_f64()
+                            ),
+                            None,
                         ));
                     }
-                    Err(e) => return Err(format!("waiting for `{program}`: {e}")),
+                    Err(e) => return Err((format!("waiting for `{program}`: {e}"), None)),
                 },
                 None => child
                     .wait()
-                    .map_err(|e| format!("waiting for `{program}`: {e}"))?,
+                    .map_err(|e| (format!("waiting for `{program}`: {e}"), None))?,
             };
             if status.success() {
                 Ok(status.code())
             } else {
-                Err(match status.code() {
+                let message = match status.code() {
                     Some(code) => format!("`{program}` exited with status {code}"),
                     None => format!("`{program}` was killed by a signal"),
-                })
+                };
+                Err((message, status.code()))
             }
         }
     }

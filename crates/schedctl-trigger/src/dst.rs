@@ -119,13 +119,30 @@ pub enum DstTouch {
     FoldSecond,
 }
 
-/// Classifies a fire (canonical, in the trigger's zone) of `cron`.
-pub fn touch(cron: &CronTrigger, fire: &ZonedTime) -> DstTouch {
-    let Tz::Zone(zone) = fire.tz() else {
+/// Classifies a fire of `cron` as APScheduler returned it (`raw`: a wall time that may lie
+/// in a gap, as APScheduler's search leaves it).
+pub fn touch(cron: &CronTrigger, raw: &ZonedTime) -> DstTouch {
+    let Tz::Zone(zone) = raw.tz() else {
         return DstTouch::None;
     };
     if zone.is_constant() {
         return DstTouch::None;
+    }
+    let Ok(fire) = raw.canonical_in(Tz::Zone(zone)) else {
+        return DstTouch::None;
+    };
+    let after_gap = || {
+        let at = fire.instant().unix_seconds();
+        match zone.next_transition_after(at - 86_400) {
+            Some(t) if t <= at => DstTouch::Gap {
+                after_gap: Instant::from_unix_seconds(t),
+            },
+            _ => DstTouch::None,
+        }
+    };
+    // APScheduler's search stopped on a wall time that does not exist: a gap fire.
+    if raw.local_micros() != fire.local_micros() {
+        return after_gap();
     }
     let secs = fire.local_micros().div_euclid(1_000_000);
     if zone.offset_for_wall(secs, false) != zone.offset_for_wall(secs, true) {
@@ -138,21 +155,15 @@ pub fn touch(cron: &CronTrigger, fire: &ZonedTime) -> DstTouch {
     }
     let civil = fire.civil();
     let days = fire.local_micros().div_euclid(crate::civil::US_PER_DAY);
-    let matches = cron
+    if cron
         .fields()
         .iter()
-        .all(|f| f.allows(&civil, f.field().value_at(&civil, days)));
-    if matches {
+        .all(|f| f.allows(&civil, f.field().value_at(&civil, days)))
+    {
         return DstTouch::None;
     }
     // The fields do not match the wall time it fires at: APScheduler moved it out of a gap.
-    let at = fire.instant().unix_seconds();
-    match zone.next_transition_after(at - 86_400) {
-        Some(t) if t <= at => DstTouch::Gap {
-            after_gap: Instant::from_unix_seconds(t),
-        },
-        _ => DstTouch::None,
-    }
+    after_gap()
 }
 
 /// What `policy` makes of a fire APScheduler computed: `Some(instant)` to fire then, `None` to

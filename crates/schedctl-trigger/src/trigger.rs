@@ -538,7 +538,7 @@ impl Schedule {
                         return Ok(None);
                     };
                     let fire = raw.canonical_in(zone)?;
-                    match apply(c.dst(), touch(c, &fire), fire.instant()) {
+                    match apply(c.dst(), touch(c, &raw), fire.instant()) {
                         Some(at) if at == fire.instant() => return Ok(Some(raw)),
                         Some(at) => return Ok(Some(ZonedTime::from_instant(at, zone)?)),
                         None => {
