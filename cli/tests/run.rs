@@ -410,3 +410,28 @@ fn a_command_past_its_timeout_is_killed_and_reported_and_others_go_on() {
     );
     assert!(get(&counts(&log), "fine", "executed") >= 2, "{log:?}");
 }
+
+#[test]
+fn a_timeout_kills_the_whole_command_not_only_its_shell() {
+    let dir = temp_dir("group");
+    let jobs = format!(
+        "[[job]]\nid = \"script\"\ntrigger = \"date:run_date=2020-01-01\"\ncommand = [\"sh\", \"-c\", \"(sleep 2; touch {}) & wait\"]\ntimeout = \"300ms\"\nmisfire_grace_time = \"none\"\n",
+        dir.join("marker").display()
+    );
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let out = run(
+        &dir,
+        &["run", "jobs.toml", "--for", "1s", "--log", "runs.jsonl"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(2_500));
+    assert!(
+        !dir.join("marker").exists(),
+        "the script's `sleep` outlived the timeout"
+    );
+}

@@ -894,6 +894,25 @@ fn worker(inner: &Inner, pool_index: usize) {
     }
 }
 
+/// Kills a command started in its own process group, with everything it started.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        // `kill -KILL -- -PGID`: std has no killpg, and this crate forbids unsafe code.
+        let group = format!("-{}", child.id());
+        let killed = std::process::Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if killed {
+            return;
+        }
+    }
+    let _ = child.kill();
+}
+
 /// Runs an action; `Ok(exit code)` when it succeeded, `Err(why)` when not.
 fn run_action(action: &Action) -> Result<Option<i32>, (String, Option<i32>)> {
     match action {
@@ -913,6 +932,10 @@ fn run_action(action: &Action) -> Result<Option<i32>, (String, Option<i32>)> {
             for (k, v) in &spec.env {
                 cmd.env(k, v);
             }
+            // Its own process group: a timeout kills the command and everything it started
+            // (`sh -c "a; b"`), and a Ctrl-C at the terminal reaches the runner, which decides.
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             let mut child = cmd
                 .spawn()
                 .map_err(|e| (format!("cannot start `{program}`: {e}"), None))?;
@@ -920,7 +943,7 @@ fn run_action(action: &Action) -> Result<Option<i32>, (String, Option<i32>)> {
                 Some(limit) => match wait_timeout::ChildExt::wait_timeout(&mut child, limit) {
                     Ok(Some(status)) => status,
                     Ok(None) => {
-                        let _ = child.kill();
+                        kill_group(&mut child);
                         let _ = child.wait();
                         return Err((
                             format!(
