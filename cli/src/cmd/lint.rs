@@ -36,6 +36,9 @@ pub(crate) struct ExplainArgs {
     /// Say why this instant is or is not a fire
     #[arg(long)]
     at: Option<String>,
+    /// Print JSON (for programs) instead of text
+    #[arg(long)]
+    json: bool,
 }
 
 /// Warn about valid schedules that are probably not what was meant: never fires, skips months,
@@ -96,6 +99,9 @@ pub(crate) struct DstArgs {
     /// Window end, or `+DURATION` after --from
     #[arg(long, default_value = "+365d")]
     to: String,
+    /// Print JSON (for programs) instead of a table
+    #[arg(long)]
+    json: bool,
 }
 
 fn input(message: String) -> Failure {
@@ -106,6 +112,9 @@ pub(crate) fn run_explain(args: ExplainArgs, out: &mut impl Write) -> CmdResult 
     let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
     let trigger = Trigger::parse_in(&args.trigger, zone).map_err(|e| Failure::Input(e.render()))?;
     let e = explain(&trigger);
+    if args.json {
+        return explain_json(&args, &trigger, &e, out);
+    }
     writeln!(out, "{trigger}")?;
     writeln!(out, "  fires {}", e.summary)?;
     for f in &e.fields {
@@ -149,6 +158,52 @@ pub(crate) fn run_explain(args: ExplainArgs, out: &mut impl Write) -> CmdResult 
     if !any {
         writeln!(out, "  none: it never fires")?;
     }
+    Ok(crate::exit::OK)
+}
+
+/// `explain --json`: the same content as the text, as one JSON object.
+fn explain_json(
+    args: &ExplainArgs,
+    trigger: &Trigger,
+    e: &schedctl_trigger::Explanation,
+    out: &mut impl Write,
+) -> CmdResult {
+    let fields: Vec<serde_json::Value> = e
+        .fields
+        .iter()
+        .map(|f| serde_json::json!({"field": f.field.name(), "expr": f.expr, "origin": f.origin}))
+        .collect();
+    let mut doc = serde_json::json!({
+        "trigger": trigger.to_string(),
+        "summary": e.summary,
+        "fields": fields,
+        "notes": e.notes,
+    });
+    if let Some(at) = &args.at {
+        let at = parse_time(at, trigger.zone(), None, "--at").map_err(Failure::Input)?;
+        let (fires, reasons) = match why(trigger, at.instant()) {
+            Verdict::Fires(notes) => (true, notes),
+            Verdict::NotAFire(reasons) => (false, reasons),
+        };
+        doc["at"] =
+            serde_json::json!({"instant": at.to_string(), "fires": fires, "reasons": reasons});
+    } else {
+        let from =
+            parse_time(&args.from, trigger.zone(), None, "--from").map_err(Failure::Input)?;
+        let schedule = trigger
+            .schedule(from.instant())
+            .map_err(|e| input(e.to_string()))?;
+        let next: Vec<String> = schedule
+            .fires_from(from, 0)
+            .map_err(|e| input(e.to_string()))?
+            .take(args.count)
+            .map(|f| f.map(|f| f.to_string()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| input(e.to_string()))?;
+        doc["next_fires"] = serde_json::json!(next);
+    }
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| Failure::Io(e.into()))?;
+    writeln!(out)?;
     Ok(crate::exit::OK)
 }
 
@@ -276,6 +331,7 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     let mut rows = 0;
+    let mut json_rows: Vec<serde_json::Value> = Vec::new();
     // Walk APScheduler's raw fires: a fire in a gap is a wall time that does not exist.
     let (mut prev, mut now) = (None::<ZonedTime>, from);
     let mut rng = schedctl_trigger::JitterRng::new(0);
@@ -338,9 +394,14 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
             table.set_header(["APScheduler 3.x fires", "DST", "policy: fires at"]);
         }
         rows += 1;
+        json_rows
+            .push(serde_json::json!({"fire": fire.to_string(), "dst": what, "policies": policies}));
         table.add_row([fire.to_string(), what.to_owned(), policies.join("\n")]);
     }
-    if rows == 0 {
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &json_rows).map_err(|e| Failure::Io(e.into()))?;
+        writeln!(out)?;
+    } else if rows == 0 {
         writeln!(
             out,
             "no fire of {trigger} is touched by DST between {from} and {to}"
