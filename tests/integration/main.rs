@@ -1,6 +1,7 @@
 //! schedctl's integration tests: one binary, a module per area (link time stays low).
 
 mod dst_props;
+mod error_messages;
 mod hostile;
 mod next_conformance;
 mod sim_conformance;

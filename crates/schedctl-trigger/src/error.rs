@@ -151,7 +151,7 @@ impl ErrorKind {
 fn fields_of(kind: &str) -> &'static str {
     match kind {
         "cron" => {
-            "year month day week day_of_week hour minute second start_date end_date timezone jitter"
+            "year month day week day_of_week hour minute second start_date end_date timezone jitter dst_gap dst_fold"
         }
         "interval" => "weeks days hours minutes seconds start_date end_date timezone jitter",
         _ => "run_date timezone",
