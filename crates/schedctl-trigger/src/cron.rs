@@ -705,27 +705,10 @@ impl CronTrigger {
             }
             match month.bits.next_from(c.month, 12) {
                 None => {
-                    c = Civil {
-                        year: c.year + 1,
-                        month: 1,
-                        day: 1,
-                        hour: 0,
-                        minute: 0,
-                        second: 0,
-                        micro: 0,
-                    };
+                    c = advance(&c, CronField::Year);
                     continue;
                 }
-                Some(m) if m != c.month => {
-                    c = Civil {
-                        month: m,
-                        day: 1,
-                        hour: 0,
-                        minute: 0,
-                        second: 0,
-                        ..c
-                    }
-                }
+                Some(m) if m != c.month => set_resetting_below(&mut c, CronField::Month, m),
                 Some(_) => {}
             }
             match self.next_day(&c, day) {
@@ -733,15 +716,7 @@ impl CronTrigger {
                     c = next_month(&c);
                     continue;
                 }
-                Some(d) if d != c.day => {
-                    c = Civil {
-                        day: d,
-                        hour: 0,
-                        minute: 0,
-                        second: 0,
-                        ..c
-                    }
-                }
+                Some(d) if d != c.day => set_resetting_below(&mut c, CronField::Day, d),
                 Some(_) => {}
             }
             // Hour, minute, second: the first allowed value at or after the current one; none
@@ -759,15 +734,7 @@ impl CronTrigger {
                         carried = true;
                         break;
                     }
-                    Some(v) if v != current => {
-                        set_civil(&mut c, field, v);
-                        for lower in [CronField::Minute, CronField::Second]
-                            .into_iter()
-                            .filter(|l| *l > field)
-                        {
-                            set_civil(&mut c, lower, 0);
-                        }
-                    }
+                    Some(v) if v != current => set_resetting_below(&mut c, field, v),
                     Some(_) => {}
                 }
             }
@@ -971,12 +938,19 @@ fn advance(c: &Civil, field: CronField) -> Civil {
         return advance(c, DATE_FIELDS[level - 1]);
     }
     let mut out = *c;
-    out.micro = 0;
-    set_civil(&mut out, field, value + 1);
-    for lower in &DATE_FIELDS[level + 1..] {
-        set_civil(&mut out, *lower, CronField::min(*lower));
-    }
+    set_resetting_below(&mut out, field, value + 1);
     out
+}
+
+/// Sets `field` to `value` and every field below it to its minimum (the first second of that
+/// value).
+fn set_resetting_below(c: &mut Civil, field: CronField, value: u32) {
+    let level = DATE_FIELDS.iter().position(|f| *f == field).unwrap_or(5);
+    c.micro = 0;
+    set_civil(c, field, value);
+    for lower in &DATE_FIELDS[level + 1..] {
+        set_civil(c, *lower, CronField::min(*lower));
+    }
 }
 
 fn set_civil(c: &mut Civil, field: CronField, v: u32) {

@@ -345,31 +345,23 @@ fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> O
         .and_then(|spec| parse_int("jitter", &spec).map_err(|e| errors.push(e)).ok());
     if kind == "cron" {
         let mut dst = DstPolicy::default();
-        if let Some(spec) = take(&mut fields, "dst_gap") {
-            match GapPolicy::from_name(spec.value.trim()) {
-                Some(p) => dst.gap = p,
-                None => errors.push(ParseError::new(
-                    spec.span(),
-                    ErrorKind::BadPolicy {
-                        field: "dst_gap",
-                        value: spec.value.clone(),
-                        allowed: GapPolicy::NAMES,
-                    },
-                )),
-            }
+        if let Some(p) = policy(
+            take(&mut fields, "dst_gap"),
+            "dst_gap",
+            GapPolicy::from_name,
+            GapPolicy::NAMES,
+            errors,
+        ) {
+            dst.gap = p;
         }
-        if let Some(spec) = take(&mut fields, "dst_fold") {
-            match FoldPolicy::from_name(spec.value.trim()) {
-                Some(p) => dst.fold = p,
-                None => errors.push(ParseError::new(
-                    spec.span(),
-                    ErrorKind::BadPolicy {
-                        field: "dst_fold",
-                        value: spec.value.clone(),
-                        allowed: FoldPolicy::NAMES,
-                    },
-                )),
-            }
+        if let Some(p) = policy(
+            take(&mut fields, "dst_fold"),
+            "dst_fold",
+            FoldPolicy::from_name,
+            FoldPolicy::NAMES,
+            errors,
+        ) {
+            dst.fold = p;
         }
         let mut given: [Option<FieldText<'_>>; 8] = Default::default();
         for spec in &fields {
@@ -415,6 +407,29 @@ fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> O
         end_date,
         jitter,
     }))
+}
+
+/// A DST policy field (`dst_gap`, `dst_fold`), or an error saying which names it takes.
+fn policy<P>(
+    spec: Option<FieldSpec>,
+    field: &'static str,
+    from_name: fn(&str) -> Option<P>,
+    allowed: &'static str,
+    errors: &mut Vec<ParseError>,
+) -> Option<P> {
+    let spec = spec?;
+    let found = from_name(spec.value.trim());
+    if found.is_none() {
+        errors.push(ParseError::new(
+            spec.span(),
+            ErrorKind::BadPolicy {
+                field,
+                value: spec.value.clone(),
+                allowed,
+            },
+        ));
+    }
+    found
 }
 
 impl FromStr for Trigger {
