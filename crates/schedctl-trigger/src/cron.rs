@@ -267,6 +267,14 @@ impl Bits {
         }
     }
 
+    /// The members of a small set (none for years).
+    fn small(&self) -> u64 {
+        match self {
+            Bits::Small(b) => *b,
+            Bits::Years(_) => 0,
+        }
+    }
+
     /// The smallest member `>= from` and `<= max`.
     fn next_from(&self, from: u32, max: u32) -> Option<u32> {
         match self {
@@ -393,13 +401,6 @@ impl Field {
         self.next_value(c, value) == Some(value)
     }
 
-    /// Whether the field allows every value (`*`).
-    fn is_all(&self) -> bool {
-        self.exprs
-            .iter()
-            .any(|e| matches!(e, Expr::All { step: None }))
-    }
-
     /// Whether the field can ever match, ignoring the other fields.
     fn can_match(&self) -> bool {
         match &self.bits {
@@ -407,6 +408,21 @@ impl Field {
             Bits::Years(w) => w.iter().any(|x| *x != 0),
         }
     }
+}
+
+/// The months (bit `m`) that `month` allows and in which `day` can name a day in some year,
+/// and whether February needs a leap year for that.
+fn walk_months(month: &Field, day: &Field) -> (u16, bool) {
+    let upto = |last: u32| day.bits.small() & (!0u64 << 1) & !(!0u64 << (last + 1));
+    let by_position = !day.positions.is_empty() || day.last_day;
+    let mut months = 0u16;
+    for m in 1..=12u32 {
+        if month.bits.small() & (1 << m) != 0 && (by_position || upto(days_in_month(2000, m)) != 0)
+        {
+            months |= 1 << m;
+        }
+    }
+    (months, !by_position && upto(28) == 0)
 }
 
 /// The day of the month of the `nth` (0-based; 5 = last) `weekday` of a month whose first day is
@@ -450,6 +466,13 @@ pub struct CronTrigger {
     never: bool,
     /// Whether any date at all matches day, month, week and day_of_week (computed on first use).
     dates: DateFeasibility,
+    /// The months the month field allows in which the day field can name a day at all (a
+    /// pruning for the walk: `day=31` never looks at April).
+    walk_months: u16,
+    /// February can only match on the 29th (skip it in common years).
+    feb_leap_only: bool,
+    /// The year field allows every year (`*`): no need to look years up.
+    every_year: bool,
 }
 
 /// A lazily computed flag that takes no part in equality or hashing (it is derived from the
@@ -508,6 +531,12 @@ impl CronTrigger {
         }
         let fields: [Field; 8] = fields.try_into().ok()?;
         let never = fields.iter().any(|f| !f.can_match());
+        let (walk_months, feb_leap_only) = walk_months(&fields[1], &fields[2]);
+        let every_year = fields[0].bits.next_from(1970, 9999) == Some(1970)
+            && fields[0]
+                .exprs
+                .iter()
+                .any(|e| matches!(e, Expr::All { step: None }));
         Some(CronTrigger {
             fields,
             zone,
@@ -517,6 +546,9 @@ impl CronTrigger {
             dst,
             never,
             dates: DateFeasibility::default(),
+            walk_months,
+            feb_leap_only,
+            every_year,
         })
     }
 
@@ -685,89 +717,105 @@ impl CronTrigger {
     }
 
     /// The first wall time at or after `from` (microseconds of local time, whole seconds)
-    /// whose fields all match, by bit scans with carries; `None` past year 9999.
+    /// whose fields all match; `None` past year 9999.
     fn wall_search(&self, from: i64) -> Option<i64> {
-        let [year, month, day, _, _, hour, minute, second] = &self.fields;
-        let mut c = Civil::from_local_us(from);
-        c.micro = 0;
-        loop {
-            let y = year.bits.next_from(c.year.max(1970) as u32, 9999)?;
-            if y != c.year as u32 {
-                c = Civil {
-                    year: y as i32,
-                    month: 1,
-                    day: 1,
-                    hour: 0,
-                    minute: 0,
-                    second: 0,
-                    micro: 0,
-                };
-            }
-            match month.bits.next_from(c.month, 12) {
-                None => {
-                    c = advance(&c, CronField::Year);
-                    continue;
-                }
-                Some(m) if m != c.month => set_resetting_below(&mut c, CronField::Month, m),
-                Some(_) => {}
-            }
-            match self.next_day(&c, day) {
-                None => {
-                    c = next_month(&c);
-                    continue;
-                }
-                Some(d) if d != c.day => set_resetting_below(&mut c, CronField::Day, d),
-                Some(_) => {}
-            }
-            // Hour, minute, second: the first allowed value at or after the current one; none
-            // left carries into the field above.
-            let mut carried = false;
-            for (field, bits, max) in [
-                (CronField::Hour, &hour.bits, 23),
-                (CronField::Minute, &minute.bits, 59),
-                (CronField::Second, &second.bits, 59),
-            ] {
-                let current = field.value_of(&c, 0);
-                match bits.next_from(current, max) {
-                    None => {
-                        c = carry_above(&c, field);
-                        carried = true;
-                        break;
-                    }
-                    Some(v) if v != current => set_resetting_below(&mut c, field, v),
-                    Some(_) => {}
-                }
-            }
-            if carried {
-                continue;
-            }
-            return Some(c.to_local_us());
-        }
+        crate::walk::WallCursor::seek(self, from).map(|w| w.local())
     }
 
     /// The first day at or after `c.day` in `c`'s month that the day, week and day_of_week
     /// fields all allow.
     fn next_day(&self, c: &Civil, day: &Field) -> Option<u32> {
-        let (week, dow) = (&self.fields[3], &self.fields[4]);
-        let mut from = c.day;
-        let last = days_in_month(c.year, c.month);
-        loop {
-            if from > last {
-                return None;
-            }
-            let d = day
-                .next_value(&Civil { day: from, ..*c }, from)
-                .filter(|d| *d >= from)?;
-            let days = days_from_civil(c.year, c.month, d);
-            let week_ok =
-                week.is_all() || week.bits.next_from(iso_week(days), 53) == Some(iso_week(days));
-            let dow_ok = dow.is_all()
-                || dow.bits.next_from(weekday_mon0(days), 6) == Some(weekday_mon0(days));
-            if week_ok && dow_ok {
-                return Some(d);
-            }
-            from = d + 1;
+        debug_assert_eq!(day.field, CronField::Day);
+        let later = self.month_days(c.year, c.month) & (!0u64 << c.day.min(63));
+        (later != 0).then(|| later.trailing_zeros())
+    }
+
+    /// The days of a month that the day, week and day_of_week fields all allow: bit `d` for
+    /// day `d`.
+    pub(crate) fn month_days(&self, year: i32, month: u32) -> u64 {
+        let [_, _, day, week, dow, ..] = &self.fields;
+        let last = days_in_month(year, month);
+        let in_month = (!0u64 << 1) & !(!0u64 << (last + 1));
+        let mut days = day.bits.small() & in_month;
+        let by_position = !day.positions.is_empty() || day.last_day;
+        if days == 0 && !by_position {
+            return 0;
         }
+        let first = days_from_civil(year, month, 1);
+        if by_position {
+            let first_wd = weekday_mon0(first);
+            for &(nth, weekday) in &day.positions {
+                if let Some(d) = weekday_position(first_wd, last, nth, weekday) {
+                    days |= 1 << d;
+                }
+            }
+            if day.last_day {
+                days |= 1 << last;
+            }
+        }
+        let weekdays = dow.bits.small() & 0x7f;
+        if weekdays != 0x7f {
+            // Day d falls on weekday (first_wd + d - 1) % 7: one week's pattern, repeated.
+            let first_wd = weekday_mon0(first) as u64;
+            let week_pattern = (0..7u64)
+                .filter(|w| weekdays & (1 << w) != 0)
+                .fold(0u64, |p, w| p | 1 << (1 + (w + 7 - first_wd) % 7));
+            days &= week_pattern * (1 | 1 << 7 | 1 << 14 | 1 << 21 | 1 << 28);
+        }
+        let weeks = week.bits.small();
+        if weeks & (!0u64 << 1) & !(!0u64 << 54) != (!0u64 << 1) & !(!0u64 << 54) {
+            let mut rest = days;
+            while rest != 0 {
+                let d = rest.trailing_zeros();
+                rest &= rest - 1;
+                if weeks & (1 << iso_week(first + i64::from(d) - 1)) == 0 {
+                    days &= !(1 << d);
+                }
+            }
+        }
+        days
+    }
+
+    /// The first (year, month) at or after the given one that the year and month fields
+    /// allow and in which the day field can name a day; `None` past year 9999.
+    pub(crate) fn month_from(&self, mut year: i32, mut month: u32) -> Option<(i32, u32)> {
+        let years = &self.fields[0];
+        loop {
+            let y = if self.every_year {
+                Some(year.max(1970)).filter(|y| *y <= 9999)?
+            } else {
+                years.bits.next_from(year.max(1970) as u32, 9999)? as i32
+            };
+            if y != year {
+                (year, month) = (y, 1);
+            }
+            let later = self.walk_months & (!0u16 << month.min(15));
+            if later == 0 {
+                (year, month) = (year + 1, 1);
+                continue;
+            }
+            month = later.trailing_zeros();
+            if month == 2 && self.feb_leap_only && !crate::civil::is_leap(year) {
+                if self.walk_months >> 3 != 0 {
+                    month = 3;
+                } else {
+                    // Only February 29 can match: go straight to the next leap year.
+                    let mut leap = (year / 4 + 1) * 4;
+                    if !crate::civil::is_leap(leap) {
+                        leap += 4;
+                    }
+                    (year, month) = (leap, 1);
+                }
+                continue;
+            }
+            return Some((year, month));
+        }
+    }
+
+    /// The hours, minutes and seconds allowed, as bit sets.
+    pub(crate) fn time_bits(&self) -> [u64; 3] {
+        let [.., hour, minute, second] = &self.fields;
+        [hour.bits.small(), minute.bits.small(), second.bits.small()]
     }
 
     /// APScheduler's own search, step for step (see the module docs); used near DST changes.
@@ -896,60 +944,6 @@ impl CronTrigger {
             date.fold(),
             self.tz(),
         )?)
-    }
-}
-
-/// The first second of the next value of the field above `field` (hour → next day, ...).
-fn carry_above(c: &Civil, field: CronField) -> Civil {
-    match field {
-        CronField::Hour => advance(c, CronField::Day),
-        CronField::Minute => advance(c, CronField::Hour),
-        _ => advance(c, CronField::Minute),
-    }
-}
-
-fn next_month(c: &Civil) -> Civil {
-    advance(c, CronField::Month)
-}
-
-/// The date fields, most significant first.
-const DATE_FIELDS: [CronField; 6] = [
-    CronField::Year,
-    CronField::Month,
-    CronField::Day,
-    CronField::Hour,
-    CronField::Minute,
-    CronField::Second,
-];
-
-/// The first second of the next value of `field`: the field plus one and every field below it
-/// at its minimum, carrying into the field above when `field` is at its maximum.
-fn advance(c: &Civil, field: CronField) -> Civil {
-    let (value, max) = match field {
-        CronField::Year => (c.year as u32, u32::MAX),
-        CronField::Month => (c.month, 12),
-        CronField::Day => (c.day, days_in_month(c.year, c.month)),
-        CronField::Hour => (c.hour, 23),
-        CronField::Minute => (c.minute, 59),
-        _ => (c.second, 59),
-    };
-    let level = DATE_FIELDS.iter().position(|f| *f == field).unwrap_or(5);
-    if value >= max && level > 0 {
-        return advance(c, DATE_FIELDS[level - 1]);
-    }
-    let mut out = *c;
-    set_resetting_below(&mut out, field, value + 1);
-    out
-}
-
-/// Sets `field` to `value` and every field below it to its minimum (the first second of that
-/// value).
-fn set_resetting_below(c: &mut Civil, field: CronField, value: u32) {
-    let level = DATE_FIELDS.iter().position(|f| *f == field).unwrap_or(5);
-    c.micro = 0;
-    set_civil(c, field, value);
-    for lower in &DATE_FIELDS[level + 1..] {
-        set_civil(c, *lower, CronField::min(*lower));
     }
 }
 

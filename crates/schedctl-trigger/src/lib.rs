@@ -38,6 +38,7 @@ mod iso;
 mod jitter;
 mod time;
 mod trigger;
+mod walk;
 mod zone;
 
 pub use cron::{CronField, CronTrigger, Expr, Field};
@@ -49,4 +50,5 @@ pub use iso::{IsoDateTime, IsoError};
 pub use jitter::JitterRng;
 pub use time::{Instant, OutOfRange, Tz, ZonedTime};
 pub use trigger::{Fires, Schedule, Trigger};
+pub use walk::Cursor;
 pub use zone::{Zone, ZoneLookupError, TZDB_VERSION};

@@ -314,6 +314,44 @@ impl Zone {
         z.table.get(idx).map(|t| t.utc)
     }
 
+    /// The offset at the instant `utc` (seconds) and the span of wall times `[lo, hi)`
+    /// (seconds) around it that read with that offset and nothing else: no gap, no repeated
+    /// wall time. The span may be reported shorter than it is (never longer), and is empty
+    /// when a neighbouring change is within two days of the next (then wall ranges of
+    /// periods further away could overlap).
+    pub(crate) fn quiet_wall_span(&self, utc: i64) -> (i32, i64, i64) {
+        let z = self.0;
+        if z.constant {
+            return (z.initial, i64::MIN, i64::MAX);
+        }
+        // Past the table, the rule's transitions of three years around `utc` (so nothing is
+        // known before the first or after the last of them); before it, the whole table.
+        let window;
+        let (table, initial, whole) = if z.rule.is_some() && utc >= table_end_utc() - 86_400 * 800 {
+            window = self.rule_window(crate::civil::year_of_epoch_secs(utc));
+            (&window[..], window[0].before, false)
+        } else {
+            (&z.table[..], z.initial, true)
+        };
+        let idx = table.partition_point(|t| t.utc <= utc);
+        let (offset, _) = at_index(table, initial, idx, utc);
+        let empty = (offset, 0, 0);
+        const CLEAR: i64 = 2 * 86_400;
+        let lo = match idx.checked_sub(1) {
+            None if whole => i64::MIN,
+            None => return empty,
+            Some(i) if i > 0 && table[i].utc - table[i - 1].utc < CLEAR => return empty,
+            Some(i) => table[i].wall_fold0(),
+        };
+        let hi = match table.get(idx) {
+            None if whole && z.rule.is_none() => i64::MAX,
+            None => return empty,
+            Some(t) if table.get(idx + 1).is_some_and(|n| n.utc - t.utc < CLEAR) => return empty,
+            Some(t) => t.wall_fold1(),
+        };
+        (offset, lo, hi)
+    }
+
     /// The rule's transitions of the years around `year`, for instants past the table.
     fn rule_window(&self, year: i32) -> [Transition; 6] {
         let mut out = [Transition {
