@@ -618,21 +618,36 @@ impl CronTrigger {
                 let local = p.local_micros() + 1;
                 let ceil = local + (US_PER_SEC - local.rem_euclid(US_PER_SEC)) % US_PER_SEC;
                 let first = ZonedTime::from_wall(ceil, false, tz).ok()?;
-                self.fast_search(&first)
+                Some((self.fast_search(&first)?, false))
             });
-        let next = match shortcut {
+        // A wall time and fold bit from the wall-clock search, or APScheduler's own answer.
+        let (wall, fold) = match shortcut {
             Some(found) => found,
             None => {
                 let first = self.first_candidate(prev, now)?;
                 match self.fast_search(&first) {
-                    Some(found) => found,
+                    Some(wall) => (wall, first.fold()),
                     None => match self.slow_search(first)? {
-                        Some(found) => found,
+                        Some(found) => return self.bound_and_jitter(found, rng),
                         None => return Ok(None),
                     },
                 }
             }
         };
+        if self.end_date.is_none() && self.jitter.is_none() {
+            // Built here from registers: a zoned time stored field by field and copied whole
+            // stalls on store forwarding, which costs more than the search itself.
+            return Ok(Some(ZonedTime::from_wall(wall, fold, tz)?));
+        }
+        self.bound_and_jitter(ZonedTime::from_wall(wall, fold, tz)?, rng)
+    }
+
+    /// The end date (no fire after it), then jitter and APScheduler's `min(next, end_date)`.
+    fn bound_and_jitter(
+        &self,
+        next: ZonedTime,
+        rng: &mut JitterRng,
+    ) -> Result<Option<ZonedTime>, EvalError> {
         if let Some(end) = &self.end_date {
             if next.py_cmp(end).is_gt() {
                 return Ok(None);
@@ -697,7 +712,7 @@ impl CronTrigger {
     /// within a day of the span searched: then every step of APScheduler's search reads the
     /// same offset, and its answer is simply the first matching wall time. `None` when that
     /// does not hold (or nothing matches before year 9999): use [`Self::slow_search`].
-    fn fast_search(&self, first: &ZonedTime) -> Option<ZonedTime> {
+    fn fast_search(&self, first: &ZonedTime) -> Option<i64> {
         let Tz::Zone(zone) = first.tz() else {
             return None;
         };
@@ -713,7 +728,7 @@ impl CronTrigger {
                 return None;
             }
         }
-        ZonedTime::from_wall(wall, first.fold(), first.tz()).ok()
+        Some(wall)
     }
 
     /// The first wall time at or after `from` (microseconds of local time, whole seconds)
@@ -741,6 +756,12 @@ impl CronTrigger {
         if days == 0 && !by_position {
             return 0;
         }
+        let weekdays = dow.bits.small() & 0x7f;
+        let weeks = week.bits.small();
+        let every_week = weeks & (!0u64 << 1) & !(!0u64 << 54) == (!0u64 << 1) & !(!0u64 << 54);
+        if !by_position && weekdays == 0x7f && every_week {
+            return days;
+        }
         let first = days_from_civil(year, month, 1);
         if by_position {
             let first_wd = weekday_mon0(first);
@@ -753,7 +774,6 @@ impl CronTrigger {
                 days |= 1 << last;
             }
         }
-        let weekdays = dow.bits.small() & 0x7f;
         if weekdays != 0x7f {
             // Day d falls on weekday (first_wd + d - 1) % 7: one week's pattern, repeated.
             let first_wd = weekday_mon0(first) as u64;
@@ -762,8 +782,7 @@ impl CronTrigger {
                 .fold(0u64, |p, w| p | 1 << (1 + (w + 7 - first_wd) % 7));
             days &= week_pattern * (1 | 1 << 7 | 1 << 14 | 1 << 21 | 1 << 28);
         }
-        let weeks = week.bits.small();
-        if weeks & (!0u64 << 1) & !(!0u64 << 54) != (!0u64 << 1) & !(!0u64 << 54) {
+        if !every_week {
             let mut rest = days;
             while rest != 0 {
                 let d = rest.trailing_zeros();
@@ -1456,6 +1475,7 @@ mod tests {
                     let first = super::datetime_ceil(&now).expect("range").canonical_in(tz).expect("range");
                     let slow = cron.slow_search(first).expect("no overflow");
                     if let Some(fast) = cron.fast_search(&first) {
+                        let fast = ZonedTime::from_wall(fast, first.fold(), tz).expect("range");
                         prop_assert_eq!(Some(fast.instant()), slow.map(|s| s.instant()), "{} from {}", text, first);
                     }
                     match slow {

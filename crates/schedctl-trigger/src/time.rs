@@ -95,6 +95,7 @@ impl Tz {
         Tz::Zone(Zone::utc())
     }
 
+    #[inline]
     fn offset_at(self, instant: Instant) -> (i32, bool) {
         match self {
             Tz::Zone(z) => z.offset_at_utc(instant.unix_seconds()),
@@ -102,6 +103,7 @@ impl Tz {
         }
     }
 
+    #[inline]
     fn offset_for_wall(self, local_us: i64, fold: bool) -> i32 {
         match self {
             Tz::Zone(z) => z.offset_for_wall(local_us.div_euclid(US_PER_SEC), fold),
@@ -150,6 +152,7 @@ pub struct OutOfRange;
 
 impl ZonedTime {
     /// The wall time of `instant` in `tz` (Python's `astimezone`/`fromtimestamp`).
+    #[inline]
     pub fn from_instant(instant: Instant, tz: Tz) -> Result<ZonedTime, OutOfRange> {
         let (offset, fold) = tz.offset_at(instant);
         let local = instant
@@ -162,6 +165,7 @@ impl ZonedTime {
 
     /// A wall time as given, fold included, without normalising it (Python's
     /// `datetime(..., tzinfo=tz, fold=fold)`); it may lie in a DST gap.
+    #[inline]
     pub(crate) fn from_wall(local: i64, fold: bool, tz: Tz) -> Result<ZonedTime, OutOfRange> {
         check_local(local)?;
         Ok(ZonedTime { local, fold, tz })
@@ -175,6 +179,7 @@ impl ZonedTime {
     }
 
     /// The instant (Python's `timestamp()`), using the fold bit to read the wall time.
+    #[inline]
     pub fn instant(&self) -> Instant {
         let offset = self.tz.offset_for_wall(self.local, self.fold);
         Instant(self.local - i64::from(offset) * US_PER_SEC)
@@ -187,6 +192,7 @@ impl ZonedTime {
 
     /// The same instant written with its real offset in `tz` (for a gap time, the wall time
     /// that clocks actually showed).
+    #[inline]
     pub fn canonical_in(&self, tz: Tz) -> Result<ZonedTime, OutOfRange> {
         ZonedTime::from_instant(self.instant(), tz)
     }

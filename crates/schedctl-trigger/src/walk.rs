@@ -37,6 +37,7 @@ fn first(bits: u64) -> u32 {
 impl WallCursor {
     /// The first matching wall time at or after `local` (microseconds of local time, read in
     /// whole seconds); `None` when nothing matches before year 10000.
+    #[inline]
     pub(crate) fn seek(trigger: &CronTrigger, local: i64) -> Option<WallCursor> {
         let days = local.div_euclid(US_PER_DAY);
         let sod = (local.rem_euclid(US_PER_DAY) / US_PER_SEC) as u32;
