@@ -12,6 +12,7 @@
 //! is not APScheduler's is the representation: each field's allowed values are a precomputed
 //! bitset, so "the next valid value" is a bit scan instead of a walk over expressions.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::civil::{days_from_civil, days_in_month, iso_week, weekday_mon0, Civil, US_PER_SEC};
@@ -224,6 +225,8 @@ enum Bits {
     Small(u64),
     /// Bit `i` is the year `1970 + i`.
     Years(Box<[u64]>),
+    /// Every year, 1970 to 9999 (`year=*`, the default: no 1 KB set to fill).
+    AllYears,
 }
 
 impl Bits {
@@ -238,6 +241,7 @@ impl Bits {
     fn insert(&mut self, v: u32) {
         match self {
             Bits::Small(b) => *b |= 1 << v,
+            Bits::AllYears => {}
             Bits::Years(words) => {
                 let i = (v - 1970) as usize;
                 words[i / 64] |= 1 << (i % 64);
@@ -248,6 +252,12 @@ impl Bits {
     /// Inserts `first, first + step, ...` up to `last`; whole words at a time for unit steps
     /// (a year field of `*` is 8,030 values).
     fn insert_range(&mut self, first: u32, last: u32, step: u32) {
+        if let (Bits::Small(b), 1) = (&mut *self, step) {
+            if first <= last && last < 64 {
+                *b |= (!0u64 << first) & (!0u64 >> (63 - last));
+            }
+            return;
+        }
         if let (Bits::Years(words), 1) = (&mut *self, step) {
             if first > last {
                 return;
@@ -271,7 +281,7 @@ impl Bits {
     fn small(&self) -> u64 {
         match self {
             Bits::Small(b) => *b,
-            Bits::Years(_) => 0,
+            Bits::Years(_) | Bits::AllYears => 0,
         }
     }
 
@@ -286,6 +296,7 @@ impl Bits {
                 let v = rest.trailing_zeros();
                 (rest != 0 && v <= max).then_some(v)
             }
+            Bits::AllYears => Some(from.max(1970)).filter(|y| *y <= max.min(9999)),
             Bits::Years(words) => {
                 let mut i = from.max(1970).checked_sub(1970)? as usize;
                 while i < 8030 {
@@ -302,11 +313,14 @@ impl Bits {
     }
 }
 
+/// `*`: the expression of a field left out.
+const EVERY: &[Expr] = &[Expr::All { step: None }];
+
 /// A compiled field: its expressions, and the values they allow.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Field {
     field: CronField,
-    exprs: Vec<Expr>,
+    exprs: Cow<'static, [Expr]>,
     is_default: bool,
     /// Values allowed by the month-independent expressions.
     bits: Bits,
@@ -317,12 +331,20 @@ pub struct Field {
 }
 
 impl Field {
-    fn compile(field: CronField, exprs: Vec<Expr>, is_default: bool) -> Field {
-        let mut bits = Bits::new(field);
+    fn compile(field: CronField, exprs: Cow<'static, [Expr]>, is_default: bool) -> Field {
+        let every = exprs.iter().any(|e| *e == Expr::All { step: None });
+        let mut bits = if field == CronField::Year && every {
+            Bits::AllYears
+        } else {
+            Bits::new(field)
+        };
         let mut positions = Vec::new();
         let mut last_day = false;
         let (lo, hi) = (field.min(), field.max());
-        for e in &exprs {
+        for e in exprs.iter() {
+            if bits == Bits::AllYears {
+                break;
+            }
             let (first, last, step) = match *e {
                 Expr::All { step } => (lo, hi, step.unwrap_or(1)),
                 Expr::Range { first, last, step } => (first, last.unwrap_or(hi), step.unwrap_or(1)),
@@ -406,6 +428,7 @@ impl Field {
         match &self.bits {
             Bits::Small(b) => *b != 0 || !self.positions.is_empty() || self.last_day,
             Bits::Years(w) => w.iter().any(|x| *x != 0),
+            Bits::AllYears => true,
         }
     }
 }
@@ -510,33 +533,29 @@ impl CronTrigger {
     ) -> Option<CronTrigger> {
         let mut remaining = given.iter().filter(|g| g.is_some()).count();
         let mut assign_defaults = false;
-        let mut fields = Vec::with_capacity(8);
         let before = errors.len();
-        for (field, text) in CronField::ALL.into_iter().zip(given.iter()) {
-            let (exprs, is_default) = match text {
+        let fields: [Field; 8] = std::array::from_fn(|i| {
+            let field = CronField::ALL[i];
+            let (exprs, is_default) = match &given[i] {
                 Some(t) => {
                     remaining -= 1;
                     assign_defaults = remaining == 0;
-                    (compile_field(field, t.text, t.offset, errors), false)
+                    (compile_field(field, t.text, t.offset, errors).into(), false)
                 }
-                None if assign_defaults => {
-                    (compile_field(field, field.default_expr(), 0, errors), true)
-                }
-                None => (vec![Expr::All { step: None }], true),
+                None if assign_defaults => (
+                    compile_field(field, field.default_expr(), 0, errors).into(),
+                    true,
+                ),
+                None => (Cow::Borrowed(EVERY), true),
             };
-            fields.push(Field::compile(field, exprs, is_default));
-        }
+            Field::compile(field, exprs, is_default)
+        });
         if errors.len() > before {
             return None;
         }
-        let fields: [Field; 8] = fields.try_into().ok()?;
         let never = fields.iter().any(|f| !f.can_match());
         let (walk_months, feb_leap_only) = walk_months(&fields[1], &fields[2]);
-        let every_year = fields[0].bits.next_from(1970, 9999) == Some(1970)
-            && fields[0]
-                .exprs
-                .iter()
-                .any(|e| matches!(e, Expr::All { step: None }));
+        let every_year = fields[0].bits == Bits::AllYears;
         Some(CronTrigger {
             fields,
             zone,
@@ -1400,7 +1419,8 @@ mod tests {
                 first: 2100,
                 last: Some(2100),
                 step: None,
-            }],
+            }]
+            .into(),
             false,
         );
         assert_eq!(f.bits.next_from(2026, 9999), Some(2100));

