@@ -332,7 +332,7 @@ pub struct Field {
 
 impl Field {
     fn compile(field: CronField, exprs: Cow<'static, [Expr]>, is_default: bool) -> Field {
-        let every = exprs.iter().any(|e| *e == Expr::All { step: None });
+        let every = exprs.contains(&Expr::All { step: None });
         let mut bits = if field == CronField::Year && every {
             Bits::AllYears
         } else {
