@@ -18,20 +18,23 @@
 //! next one is. A simulation alternates the two on a virtual clock ([`crate::simulate`]).
 
 use std::cmp::{Ordering, Reverse};
+use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, VecDeque};
 
-use schedctl_trigger::{EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
+use schedctl_trigger::{Cursor, EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
 
 use crate::duration::Micros;
 use crate::jobfile::{Job, JobFile};
 use crate::ledger::{Counts, Entry, PoolLoad, Rule, Status};
-use crate::policy::{start_decision, wake_job, StartDecision};
+use crate::policy::{start_decision, wake_job, RunTimes, StartDecision};
 
-/// A run of one job waiting for, or holding, a worker: its remaining run times.
+/// A run of one job waiting for, or holding, a worker: its run times, the first `started`
+/// of them already taken.
 #[derive(Debug)]
 struct Task {
     job: usize,
-    run_times: VecDeque<ZonedTime>,
+    run_times: RunTimes,
+    started: usize,
     queued_at: Instant,
 }
 
@@ -42,7 +45,6 @@ struct Busy {
     seq: u64,
     pool: usize,
     worker: u32,
-    task: Task,
 }
 
 impl PartialEq for Busy {
@@ -67,6 +69,9 @@ impl Ord for Busy {
 struct Pool {
     free: BinaryHeap<Reverse<u32>>,
     queue: VecDeque<Task>,
+    /// The task each busy worker holds (kept out of the busy heap, which then moves small
+    /// entries).
+    holding: Vec<Option<Task>>,
     load: PoolLoad,
 }
 
@@ -77,6 +82,7 @@ struct JobState {
     running: u32,
     peak_running: u32,
     rng: JitterRng,
+    cursor: Cursor,
 }
 
 /// Why a simulation could not complete.
@@ -162,8 +168,9 @@ impl<'f> Engine<'f> {
             };
             let schedule = job.trigger.schedule(start).map_err(fail)?;
             let mut rng = JitterRng::new(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut cursor = Cursor::default();
             let next = schedule
-                .next_fire_time(None, &now, &mut rng)
+                .next_fire_time_walking(None, &now, &mut rng, &mut cursor)
                 .map_err(fail)?;
             if let Some(n) = &next {
                 due.push(Reverse((n.instant(), id_rank[i], i)));
@@ -174,6 +181,7 @@ impl<'f> Engine<'f> {
                 running: 0,
                 peak_running: 0,
                 rng,
+                cursor,
             });
         }
         let pools = file
@@ -182,6 +190,7 @@ impl<'f> Engine<'f> {
             .map(|e| Pool {
                 free: (0..e.max_workers).map(Reverse).collect(),
                 queue: VecDeque::new(),
+                holding: (0..e.max_workers).map(|_| None).collect(),
                 load: PoolLoad {
                     name: e.name.clone(),
                     max_workers: e.max_workers,
@@ -245,7 +254,8 @@ impl<'f> Engine<'f> {
         let wake = self.next_wake(now);
         while self.busy.peek().is_some_and(|b| b.end == now) {
             if let Some(b) = self.busy.pop() {
-                if !self.work(b.pool, b.worker, b.task, now) {
+                let held = self.pools[b.pool].holding[b.worker as usize].take();
+                if !held.is_some_and(|task| self.work(b.pool, b.worker, task, now)) {
                     self.pools[b.pool].free.push(Reverse(b.worker));
                 }
             }
@@ -263,14 +273,18 @@ impl<'f> Engine<'f> {
             if at > now {
                 break;
             }
-            self.due.pop();
+            // The job stays on top of the heap while it is processed: its next run time then
+            // replaces it in one sift instead of a pop and a push.
             let job: &Job = &self.file.jobs[j];
             let fail = |error| SimError::Trigger {
                 job: job.id.clone(),
                 error,
             };
             let state = &mut self.jobs[j];
-            let Some(next) = state.next else { continue };
+            let Some(next) = state.next else {
+                self.due.pop();
+                continue;
+            };
             let w = wake_job(
                 job,
                 &state.schedule,
@@ -278,6 +292,7 @@ impl<'f> Engine<'f> {
                 state.running,
                 now,
                 &mut state.rng,
+                &mut state.cursor,
             )
             .map_err(fail)?;
             let zone = Tz::Zone(state.schedule.zone());
@@ -315,14 +330,19 @@ impl<'f> Engine<'f> {
                 state.peak_running = state.peak_running.max(state.running);
                 self.pools[job.executor].queue.push_back(Task {
                     job: j,
-                    run_times: w.kept.into(),
+                    run_times: w.kept,
+                    started: 0,
                     queued_at: now,
                 });
             }
             let state = &mut self.jobs[j];
             state.next = w.next;
-            if let Some(n) = &state.next {
-                self.due.push(Reverse((n.instant(), self.id_rank[j], j)));
+            match (&state.next, self.due.peek_mut()) {
+                (Some(n), Some(mut top)) => *top = Reverse((n.instant(), self.id_rank[j], j)),
+                (None, Some(top)) => {
+                    PeekMut::pop(top);
+                }
+                (_, None) => {}
             }
         }
         Ok(())
@@ -360,9 +380,11 @@ impl<'f> Engine<'f> {
     fn work(&mut self, pool: usize, worker: u32, mut task: Task, now: Instant) -> bool {
         let job = &self.file.jobs[task.job];
         let zone = Tz::Zone(self.jobs[task.job].schedule.zone());
-        while let Some(rt) = task.run_times.pop_front() {
-            let fire = rt.canonical_in(zone).unwrap_or(rt);
-            let late = match start_decision(job, rt.instant(), now) {
+        while let Some(&rt) = task.run_times.get(task.started) {
+            task.started += 1;
+            let at = rt.instant();
+            let fire = ZonedTime::from_instant(at, zone).unwrap_or(rt);
+            let late = match start_decision(job, at, now) {
                 StartDecision::Run { late } => late,
                 StartDecision::Missed { late, grace } => {
                     self.pools[pool].load.missed_while_queued += 1;
@@ -395,8 +417,8 @@ impl<'f> Engine<'f> {
                     seq: self.seq,
                     pool,
                     worker,
-                    task,
                 });
+                self.pools[pool].holding[worker as usize] = Some(task);
                 return true;
             }
         }
@@ -428,7 +450,7 @@ impl<'f> Engine<'f> {
                 let now = utc(n.instant()).map_err(fail)?;
                 next = state
                     .schedule
-                    .next_fire_time(Some(&n), &now, &mut state.rng)
+                    .next_fire_time_walking(Some(&n), &now, &mut state.rng, &mut state.cursor)
                     .map_err(fail)?
                     .filter(|m| m.instant() >= n.instant());
             }

@@ -7,18 +7,23 @@
 //! * When a worker is about to start a run time, it is missed if it is later than the job's
 //!   `misfire_grace_time` ([`start_decision`]).
 
-use schedctl_trigger::{EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
+use schedctl_trigger::{Cursor, EvalError, Instant, JitterRng, Schedule, Tz, ZonedTime};
+use smallvec::SmallVec;
 
 use crate::duration::Micros;
 use crate::jobfile::Job;
+
+/// The run times of one task.
+pub type RunTimes = SmallVec<[ZonedTime; 1]>;
 
 /// What a wake-up decides for one due job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wakeup {
     /// Overdue run times merged into the last one (coalesce), oldest first.
     pub coalesced: Vec<ZonedTime>,
-    /// The run times to run (one task), or to drop when `dropped`.
-    pub kept: Vec<ZonedTime>,
+    /// The run times to run (one task), or to drop when `dropped`; almost always one, kept
+    /// inline so that a wake-up allocates nothing.
+    pub kept: RunTimes,
     /// `max_instances` runs were in progress: `kept` is dropped, nothing is queued.
     pub dropped: bool,
     /// The job's next run time (none: the trigger is done).
@@ -27,6 +32,8 @@ pub struct Wakeup {
 
 /// APScheduler's processing of a due job at `now`: `next` is its next run time (at or before
 /// `now`), `running` its runs in progress. `now` is read in UTC, as the scheduler loop does.
+/// `cursor` is the job's walk through its fires (see [`Cursor`]): keep one per job.
+#[inline]
 pub fn wake_job(
     job: &Job,
     schedule: &Schedule,
@@ -34,23 +41,28 @@ pub fn wake_job(
     running: u32,
     now: Instant,
     rng: &mut JitterRng,
+    cursor: &mut Cursor,
 ) -> Result<Wakeup, EvalError> {
     let now_utc = ZonedTime::from_instant(now, Tz::Fixed(0))?;
-    let mut run_times = Vec::new();
-    let mut cursor = Some(next);
-    while let Some(n) = cursor.filter(|n| n.instant() <= now) {
+    let mut run_times = RunTimes::new();
+    let mut upcoming = Some(next);
+    while let Some(n) = upcoming {
+        let at = n.instant();
+        if at > now {
+            break;
+        }
         run_times.push(n);
-        cursor = schedule.next_fire_time(Some(&n), &now_utc, rng)?;
+        upcoming = schedule.next_fire_time_walking(Some(&n), &now_utc, rng, cursor)?;
         // A trigger whose fires go back in time (a negative interval) would never leave this
         // loop: stop at the first step backwards.
-        if cursor.is_some_and(|c| c.instant() < n.instant()) {
-            cursor = None;
+        if upcoming.is_some_and(|c| c.instant() < at) {
+            upcoming = None;
         }
     }
     let Some(&last) = run_times.last() else {
         return Ok(Wakeup {
             coalesced: Vec::new(),
-            kept: Vec::new(),
+            kept: RunTimes::new(),
             dropped: false,
             next: Some(next),
         });
@@ -60,7 +72,14 @@ pub fn wake_job(
     } else {
         Vec::new()
     };
-    let next = schedule.next_fire_time(Some(&last), &now_utc, rng)?;
+    // APScheduler asks the trigger again for the fire after the last run time. Without jitter
+    // the answer is the one the loop just got (same previous fire, same `now`); with jitter
+    // it is a new draw.
+    let next = if schedule.has_jitter() || upcoming.is_none() {
+        schedule.next_fire_time_walking(Some(&last), &now_utc, rng, cursor)?
+    } else {
+        upcoming
+    };
     Ok(Wakeup {
         coalesced,
         kept: run_times,

@@ -1,6 +1,6 @@
 //! A whole simulation: the engine on a virtual clock over a window, and its results.
 
-use schedctl_trigger::{Instant, JitterRng, Tz, ZonedTime};
+use schedctl_trigger::{Cursor, Instant, JitterRng, Tz, ZonedTime};
 
 use crate::clock::{Clock, VirtualClock};
 use crate::engine::{Engine, SimError};
@@ -138,8 +138,9 @@ fn check_conservation(
         let mut now = ZonedTime::from_instant(start, Tz::Fixed(0)).map_err(|e| fail(e.into()))?;
         let mut prev = None;
         let mut fires = 0u64;
+        let mut cursor = Cursor::default();
         while let Some(n) = schedule
-            .next_fire_time(prev.as_ref(), &now, &mut rng)
+            .next_fire_time_walking(prev.as_ref(), &now, &mut rng, &mut cursor)
             .map_err(fail)?
         {
             if n.instant() >= end || prev.is_some_and(|p: ZonedTime| n.instant() < p.instant()) {

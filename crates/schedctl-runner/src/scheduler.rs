@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use schedctl_core::policy::{start_decision, wake_job, StartDecision};
 use schedctl_core::{Clock, Executor, Job, Micros};
-use schedctl_trigger::{Instant, JitterRng, Schedule, Tz, Zone, ZonedTime};
+use schedctl_trigger::{Cursor, Instant, JitterRng, Schedule, Tz, Zone, ZonedTime};
 
 use crate::clock::SystemClock;
 use crate::store::{JobSpec, JobStore, StoreError, StoredJob};
@@ -160,6 +160,7 @@ struct Entry {
     running: u32,
     action: Action,
     rng: JitterRng,
+    cursor: Cursor,
 }
 
 struct State {
@@ -579,6 +580,7 @@ fn build_entry(
         running: 0,
         action,
         rng: JitterRng::new(0),
+        cursor: Cursor::default(),
     };
     entry.next = match next {
         Some(us) => Some(
@@ -751,6 +753,7 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             entry.running,
             now,
             &mut entry.rng,
+            &mut entry.cursor,
         ) {
             Ok(w) => w,
             Err(e) => {
@@ -794,7 +797,7 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             entry.running += 1;
             let task = Task {
                 job: entry.job.clone(),
-                run_times: w.kept.clone(),
+                run_times: w.kept.to_vec(),
                 action: entry.action.clone(),
             };
             let pool = &inner.pools[entry.job.executor];

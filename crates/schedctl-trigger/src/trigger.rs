@@ -612,6 +612,17 @@ impl Schedule {
         }
     }
 
+    /// Whether fires are moved by a random jitter (then asking twice for the same next fire
+    /// can give two answers).
+    pub fn has_jitter(&self) -> bool {
+        let jitter = match &self.bound {
+            Bound::Cron(c) => c.jitter(),
+            Bound::Interval { trigger, .. } => trigger.jitter(),
+            Bound::Date { .. } => None,
+        };
+        jitter.is_some_and(|j| j != 0)
+    }
+
     /// The zone fires are written in.
     pub fn zone(&self) -> Zone {
         match &self.bound {
