@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use schedctl_core::{simulate_counts, simulate_with_progress, Entry, JobFile, Simulation, Status};
+use schedctl_core::{simulate_counts, simulate_streaming, Entry, JobFile, Simulation, Status};
 use schedctl_trigger::{Instant, Tz, ZonedTime};
 
 use crate::output::{stdout_is_terminal, CmdResult, Failure};
@@ -102,24 +102,53 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
     } else {
         SimFormat::Jsonl
     });
-    // Summaries need counts only: then memory does not grow with the window.
+    // Summaries need counts only, and the ledger formats are written while the simulation
+    // runs: either way memory does not grow with the window.
     let (from_i, to_i) = (from.instant(), to.instant());
+    let shown = |job: usize| args.jobs.is_empty() || args.jobs.contains(&file.jobs[job].id);
+    if format == SimFormat::Csv {
+        writeln!(out, "job,fire,status,start,end,worker,rule")?;
+    }
+    let mut written: std::io::Result<()> = Ok(());
+    // Job ids escaped once, not once per line.
+    let ids: Vec<String> = file
+        .jobs
+        .iter()
+        .map(|j| match format {
+            SimFormat::Csv => csv_field(&j.id),
+            _ => json_str(&j.id),
+        })
+        .collect();
+    let mut write_entry = |e: Entry| {
+        if shown(e.job) {
+            written = match format {
+                SimFormat::Csv => write_csv_line(out, &file, &ids[e.job], &e),
+                _ => write_jsonl_line(out, &file, &ids[e.job], &e),
+            };
+        }
+        written.is_ok()
+    };
     let sim = match format {
         SimFormat::Table | SimFormat::Summary => {
             simulate_counts(&file, from_i, to_i, args.seed, &mut progress)
         }
-        SimFormat::Jsonl | SimFormat::Csv => {
-            simulate_with_progress(&file, from_i, to_i, args.seed, &mut progress)
-        }
+        SimFormat::Jsonl | SimFormat::Csv => simulate_streaming(
+            &file,
+            from_i,
+            to_i,
+            args.seed,
+            &mut progress,
+            &mut write_entry,
+        ),
     };
     if show_progress {
         eprint!("\r\x1b[2K");
     }
+    written?;
     let sim = sim.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
-    let shown = |job: usize| args.jobs.is_empty() || args.jobs.contains(&file.jobs[job].id);
     match format {
-        SimFormat::Jsonl => write_jsonl(out, &file, &sim, &shown)?,
-        SimFormat::Csv => write_csv(out, &file, &sim, &shown)?,
+        SimFormat::Jsonl => write_jsonl_summary(out, &file, &sim, &shown)?,
+        SimFormat::Csv => {}
         SimFormat::Summary => {
             for (i, c) in sim.counts.iter().enumerate().filter(|(i, _)| shown(*i)) {
                 let parts: Vec<String> = Status::ALL
@@ -150,29 +179,45 @@ fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-fn opt_time(t: Option<Instant>, file: &JobFile, e: &Entry) -> String {
-    t.map_or_else(|| "null".into(), |t| json_str(&zoned(t, file, e)))
+/// One fire of the ledger of CONTRACT.md, spaced as Python's `json.dumps` spaces it; `id` is
+/// the job id already written as a JSON string. RFC 3339 times need no escaping.
+fn write_jsonl_line(
+    out: &mut impl Write,
+    file: &JobFile,
+    id: &str,
+    e: &Entry,
+) -> std::io::Result<()> {
+    let zone = Tz::Zone(file.jobs[e.job].trigger.zone());
+    write!(
+        out,
+        "{{\"job\": {id}, \"fire\": \"{}\", \"status\": \"{}\", \"start\": ",
+        e.fire,
+        e.status.name()
+    )?;
+    write_json_time(out, e.start, zone)?;
+    out.write_all(b", \"end\": ")?;
+    write_json_time(out, e.end, zone)?;
+    match e.worker {
+        Some(w) => writeln!(out, ", \"worker\": {w}}}"),
+        None => out.write_all(b", \"worker\": null}\n"),
+    }
 }
 
-/// The ledger of CONTRACT.md, spaced as Python's `json.dumps` spaces it.
-fn write_jsonl(
+fn write_json_time(out: &mut impl Write, t: Option<Instant>, zone: Tz) -> std::io::Result<()> {
+    match t.map(|t| ZonedTime::from_instant(t, zone)) {
+        Some(Ok(z)) => write!(out, "\"{z}\""),
+        Some(Err(_)) => out.write_all(b"\"?\""),
+        None => out.write_all(b"null"),
+    }
+}
+
+/// The last line of the JSON ledger: counts per job and the peak of busy workers.
+fn write_jsonl_summary(
     out: &mut impl Write,
     file: &JobFile,
     sim: &Simulation,
     shown: &dyn Fn(usize) -> bool,
 ) -> Result<(), Failure> {
-    for e in sim.ledger.iter().filter(|e| shown(e.job)) {
-        writeln!(
-            out,
-            "{{\"job\": {}, \"fire\": {}, \"status\": \"{}\", \"start\": {}, \"end\": {}, \"worker\": {}}}",
-            json_str(&file.jobs[e.job].id),
-            json_str(&e.fire.to_string()),
-            e.status.name(),
-            opt_time(e.start, file, e),
-            opt_time(e.end, file, e),
-            e.worker.map_or_else(|| "null".into(), |w| w.to_string()),
-        )?;
-    }
     let mut summary = Vec::new();
     for (i, c) in sim.counts.iter().enumerate().filter(|(i, _)| shown(*i)) {
         let parts: Vec<String> = Status::ALL
@@ -203,28 +248,26 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn write_csv(
+/// One fire of the CSV ledger (after the header line); `id` is the job id already quoted
+/// as CSV needs.
+fn write_csv_line(
     out: &mut impl Write,
     file: &JobFile,
-    sim: &Simulation,
-    shown: &dyn Fn(usize) -> bool,
-) -> Result<(), Failure> {
-    writeln!(out, "job,fire,status,start,end,worker,rule")?;
-    for e in sim.ledger.iter().filter(|e| shown(e.job)) {
-        let time = |t: Option<Instant>| t.map(|t| zoned(t, file, e)).unwrap_or_default();
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{}",
-            csv_field(&file.jobs[e.job].id),
-            e.fire,
-            e.status.name(),
-            time(e.start),
-            time(e.end),
-            e.worker.map(|w| w.to_string()).unwrap_or_default(),
-            csv_field(&e.rule.describe()),
-        )?;
-    }
-    Ok(())
+    id: &str,
+    e: &Entry,
+) -> std::io::Result<()> {
+    let time = |t: Option<Instant>| t.map(|t| zoned(t, file, e)).unwrap_or_default();
+    writeln!(
+        out,
+        "{},{},{},{},{},{},{}",
+        id,
+        e.fire,
+        e.status.name(),
+        time(e.start),
+        time(e.end),
+        e.worker.map(|w| w.to_string()).unwrap_or_default(),
+        csv_field(&e.rule.describe()),
+    )
 }
 
 fn write_table(

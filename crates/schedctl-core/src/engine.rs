@@ -99,6 +99,9 @@ pub enum SimError {
         fires: u64,
         classified: u64,
     },
+    /// The consumer of a streamed ledger asked to stop.
+    #[error("the ledger's reader stopped reading")]
+    Stopped,
 }
 
 /// The scheduler policy over a job file, advanced one instant at a time.
@@ -118,21 +121,77 @@ pub struct Engine<'f> {
     sink: Sink,
 }
 
-/// Where classified fires go: counted always, kept for the ledger formats only (summaries
-/// then use memory that does not grow with the window).
+/// Where classified fires go: counted always, and for the ledger formats held in ledger
+/// order, (fire instant, job id), until no fire classified later can come before them (see
+/// [`Engine::drain_ready`]). Summaries keep nothing, so their memory does not grow with the
+/// window; a streamed ledger keeps only the fires still in flight.
 #[derive(Debug)]
 struct Sink {
-    ledger: Vec<Entry>,
+    held: BinaryHeap<Reverse<Held>>,
     keep_ledger: bool,
     counts: Vec<Counts>,
+    seq: u64,
+}
+
+/// A classified fire waiting for its place in the ledger.
+#[derive(Debug)]
+struct Held {
+    at: Instant,
+    rank: usize,
+    /// Classification order, for fires of one job at one instant (a repeated DST instant).
+    seq: u64,
+    entry: Entry,
+}
+
+impl Held {
+    fn key(&self) -> (Instant, usize, u64) {
+        (self.at, self.rank, self.seq)
+    }
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Held {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 impl Sink {
-    fn record(&mut self, entry: Entry) {
+    fn record(&mut self, entry: Entry, rank: usize) {
         self.counts[entry.job].record(&entry);
         if self.keep_ledger {
-            self.ledger.push(entry);
+            self.seq += 1;
+            self.held.push(Reverse(Held {
+                at: entry.fire.instant(),
+                rank,
+                seq: self.seq,
+                entry,
+            }));
         }
+    }
+
+    /// Hands over, in ledger order, the held fires earlier than `before`; stops early when
+    /// `emit` says so (returns false then).
+    fn release(&mut self, before: Option<Instant>, emit: &mut dyn FnMut(Entry) -> bool) -> bool {
+        while let Some(top) = self.held.peek_mut() {
+            if before.is_some_and(|b| top.0.at >= b) {
+                break;
+            }
+            if !emit(PeekMut::pop(top).0.entry) {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -209,9 +268,10 @@ impl<'f> Engine<'f> {
             end,
             peak_workers: 0,
             sink: Sink {
-                ledger: Vec::new(),
+                held: BinaryHeap::new(),
                 keep_ledger: true,
                 counts: vec![Counts::default(); file.jobs.len()],
+                seq: 0,
             },
         })
     }
@@ -300,30 +360,36 @@ impl<'f> Engine<'f> {
             if let Some(last) = w.kept.last() {
                 let into = last.instant();
                 for rt in &w.coalesced {
-                    self.sink.record(Entry {
-                        job: j,
-                        fire: canon(rt)?,
-                        status: Status::Coalesced,
-                        start: None,
-                        end: None,
-                        worker: None,
-                        rule: Rule::CoalescedInto { into },
-                    });
+                    self.sink.record(
+                        Entry {
+                            job: j,
+                            fire: canon(rt)?,
+                            status: Status::Coalesced,
+                            start: None,
+                            end: None,
+                            worker: None,
+                            rule: Rule::CoalescedInto { into },
+                        },
+                        self.id_rank[j],
+                    );
                 }
             }
             if w.dropped {
                 for rt in &w.kept {
-                    self.sink.record(Entry {
-                        job: j,
-                        fire: canon(rt)?,
-                        status: Status::Dropped,
-                        start: None,
-                        end: None,
-                        worker: None,
-                        rule: Rule::MaxInstances {
-                            running: state.running,
+                    self.sink.record(
+                        Entry {
+                            job: j,
+                            fire: canon(rt)?,
+                            status: Status::Dropped,
+                            start: None,
+                            end: None,
+                            worker: None,
+                            rule: Rule::MaxInstances {
+                                running: state.running,
+                            },
                         },
-                    });
+                        self.id_rank[j],
+                    );
                 }
             } else if !w.kept.is_empty() {
                 state.running += 1;
@@ -388,28 +454,34 @@ impl<'f> Engine<'f> {
                 StartDecision::Run { late } => late,
                 StartDecision::Missed { late, grace } => {
                     self.pools[pool].load.missed_while_queued += 1;
-                    self.sink.record(Entry {
-                        job: task.job,
-                        fire,
-                        status: Status::Missed,
-                        start: Some(now),
-                        end: None,
-                        worker: Some(worker),
-                        rule: Rule::LateBeyondGrace { late, grace },
-                    });
+                    self.sink.record(
+                        Entry {
+                            job: task.job,
+                            fire,
+                            status: Status::Missed,
+                            start: Some(now),
+                            end: None,
+                            worker: Some(worker),
+                            rule: Rule::LateBeyondGrace { late, grace },
+                        },
+                        self.id_rank[task.job],
+                    );
                     continue;
                 }
             };
             let end = now.add_micros(job.duration.as_micros());
-            self.sink.record(Entry {
-                job: task.job,
-                fire,
-                status: Status::Executed,
-                start: Some(now),
-                end: Some(end),
-                worker: Some(worker),
-                rule: Rule::OnTime { late },
-            });
+            self.sink.record(
+                Entry {
+                    job: task.job,
+                    fire,
+                    status: Status::Executed,
+                    start: Some(now),
+                    end: Some(end),
+                    worker: Some(worker),
+                    rule: Rule::OnTime { late },
+                },
+                self.id_rank[task.job],
+            );
             if job.duration.as_micros() > 0 {
                 self.seq += 1;
                 self.busy.push(Busy {
@@ -426,9 +498,35 @@ impl<'f> Engine<'f> {
         false
     }
 
+    /// How many classified fires are held for the ledger.
+    pub fn held(&self) -> usize {
+        self.sink.held.len()
+    }
+
+    /// Hands `emit` the held fires that are final in ledger order: those earlier than every
+    /// fire still in flight (a job's next run time, a queued or running task's run times),
+    /// since fires classified later are never earlier than those. Returns false when `emit`
+    /// asked to stop.
+    pub fn drain_ready(&mut self, emit: &mut dyn FnMut(Entry) -> bool) -> bool {
+        fn in_flight(t: &Task) -> impl Iterator<Item = Instant> + '_ {
+            t.run_times[t.started..].iter().map(ZonedTime::instant)
+        }
+        let due = self.due.peek().map(|Reverse((at, _, _))| *at);
+        let queued = self.pools.iter().flat_map(|p| {
+            let waiting = p.queue.iter().flat_map(in_flight);
+            waiting.chain(p.holding.iter().flatten().flat_map(in_flight))
+        });
+        let earliest = due.into_iter().chain(queued).min();
+        match earliest {
+            Some(at) => self.sink.release(Some(at), emit),
+            // Nothing in flight: nothing classified later can come first.
+            None => self.sink.release(None, emit),
+        }
+    }
+
     /// Classifies the fires still unprocessed before the window's end as pending, and
-    /// returns the ledger (in the order fires were classified), the per-job peak of runs in
-    /// progress, the per-pool load and the peak of busy workers.
+    /// returns the ledger (the fires not drained yet, in ledger order), the per-job peak of
+    /// runs in progress, the per-pool load and the peak of busy workers.
     pub fn finish(mut self) -> Result<Finished, SimError> {
         for (j, state) in self.jobs.iter_mut().enumerate() {
             let fail = |error| SimError::Trigger {
@@ -438,15 +536,18 @@ impl<'f> Engine<'f> {
             let zone = Tz::Zone(state.schedule.zone());
             let mut next = state.next;
             while let Some(n) = next.filter(|n| n.instant() < self.end) {
-                self.sink.record(Entry {
-                    job: j,
-                    fire: n.canonical_in(zone).map_err(|e| fail(e.into()))?,
-                    status: Status::Pending,
-                    start: None,
-                    end: None,
-                    worker: None,
-                    rule: Rule::PausedPastEnd,
-                });
+                self.sink.record(
+                    Entry {
+                        job: j,
+                        fire: n.canonical_in(zone).map_err(|e| fail(e.into()))?,
+                        status: Status::Pending,
+                        start: None,
+                        end: None,
+                        worker: None,
+                        rule: Rule::PausedPastEnd,
+                    },
+                    self.id_rank[j],
+                );
                 let now = utc(n.instant()).map_err(fail)?;
                 next = state
                     .schedule
@@ -455,8 +556,13 @@ impl<'f> Engine<'f> {
                     .filter(|m| m.instant() >= n.instant());
             }
         }
+        let mut ledger = Vec::with_capacity(self.sink.held.len());
+        self.sink.release(None, &mut |e| {
+            ledger.push(e);
+            true
+        });
         Ok(Finished {
-            ledger: self.sink.ledger,
+            ledger,
             counts: self.sink.counts,
             peak_instances: self.jobs.iter().map(|s| s.peak_running).collect(),
             pools: self.pools.into_iter().map(|p| p.load).collect(),
@@ -469,7 +575,8 @@ impl<'f> Engine<'f> {
 /// What an engine leaves when the window is over.
 #[derive(Debug)]
 pub struct Finished {
-    /// Every classified fire (empty after [`Engine::count_only`]).
+    /// The classified fires not yet drained (see [`Engine::drain_ready`]), in ledger order
+    /// (fire instant, job id); empty after [`Engine::count_only`].
     pub ledger: Vec<Entry>,
     /// Per job, counts per status and max lateness.
     pub counts: Vec<Counts>,

@@ -51,4 +51,6 @@ pub use jobfile::{
     Executor, Job, JobFile, JobStore, JobStoreKind, Pause, DEFAULT_MAX_WORKERS, MAX_WORKERS,
 };
 pub use ledger::{Counts, Entry, PoolLoad, Rule, Status};
-pub use simulate::{simulate, simulate_counts, simulate_with_progress, Simulation};
+pub use simulate::{
+    simulate, simulate_counts, simulate_streaming, simulate_with_progress, Simulation,
+};

@@ -185,4 +185,19 @@ proptest! {
             }
         }
     }
+
+    /// The ledger written while the simulation runs (drained after every step, the most
+    /// often it can be) is the ledger sorted at the end, line for line.
+    #[test]
+    fn streamed_ledger_is_the_sorted_ledger(jobs in prop::collection::vec(job_spec(), 1..6), w in (1u32..4, 1u32..3), pause in prop::option::of((0u32..50, 1u32..40)), minutes in 10i64..120) {
+        let (file, sim) = run(&jobs, w, pause, minutes);
+        let (start, end) = (Instant::from_unix_seconds(START), Instant::from_unix_seconds(START + minutes * 60));
+        let mut streamed = Vec::new();
+        let counts = crate::simulate::stream(&file, start, end, 0, &mut |_| {}, &mut |e| {
+            streamed.push(e);
+            true
+        }, 1).expect("simulation completes");
+        prop_assert_eq!(&streamed, &sim.ledger);
+        prop_assert_eq!(counts.counts, sim.counts);
+    }
 }

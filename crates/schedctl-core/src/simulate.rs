@@ -74,6 +74,43 @@ pub fn simulate_counts(
     run(file, start, end, seed, false, progress)
 }
 
+/// [`simulate_with_progress`], handing the ledger to `emit` in ledger order while the
+/// simulation runs instead of returning it: memory holds only the fires still in flight, not
+/// the window. `emit` returns false to stop (say, the output was closed): the result is then
+/// [`SimError::Stopped`]. The returned simulation has an empty ledger.
+pub fn simulate_streaming(
+    file: &JobFile,
+    start: Instant,
+    end: Instant,
+    seed: u64,
+    progress: &mut dyn FnMut(Instant),
+    emit: &mut dyn FnMut(Entry) -> bool,
+) -> Result<Simulation, SimError> {
+    stream(file, start, end, seed, progress, emit, FIRST_DRAIN)
+}
+
+/// [`simulate_streaming`], draining first once `first_drain` fires are held.
+pub(crate) fn stream(
+    file: &JobFile,
+    start: Instant,
+    end: Instant,
+    seed: u64,
+    progress: &mut dyn FnMut(Instant),
+    emit: &mut dyn FnMut(Entry) -> bool,
+    first_drain: usize,
+) -> Result<Simulation, SimError> {
+    let drain = Drain { emit, first_drain };
+    let mut sim = run_with(file, start, end, seed, true, progress, Some(drain))?;
+    sim.ledger = Vec::new();
+    Ok(sim)
+}
+
+/// Where a streamed ledger goes, and when to drain the engine first.
+struct Drain<'e> {
+    emit: &'e mut dyn FnMut(Entry) -> bool,
+    first_drain: usize,
+}
+
 fn run(
     file: &JobFile,
     start: Instant,
@@ -82,7 +119,24 @@ fn run(
     keep_ledger: bool,
     progress: &mut dyn FnMut(Instant),
 ) -> Result<Simulation, SimError> {
+    run_with(file, start, end, seed, keep_ledger, progress, None)
+}
+
+/// Held fires before the first drain; later drains wait for twice what the last one left
+/// (so a long backlog in flight is not rescanned for every few fires).
+const FIRST_DRAIN: usize = 4_096;
+
+fn run_with(
+    file: &JobFile,
+    start: Instant,
+    end: Instant,
+    seed: u64,
+    keep_ledger: bool,
+    progress: &mut dyn FnMut(Instant),
+    mut drain: Option<Drain<'_>>,
+) -> Result<Simulation, SimError> {
     let mut engine = Engine::new(file, start, end, seed)?;
+    let mut drain_at = drain.as_ref().map_or(0, |d| d.first_drain);
     if !keep_ledger {
         engine = engine.count_only();
     }
@@ -91,6 +145,14 @@ fn run(
     while let Some(t) = engine.next_event(clock.now()) {
         clock.wait_until(t);
         engine.step(clock.now())?;
+        if let Some(d) = drain.as_mut() {
+            if engine.held() >= drain_at {
+                if !engine.drain_ready(d.emit) {
+                    return Err(SimError::Stopped);
+                }
+                drain_at = d.first_drain.max(2 * engine.held());
+            }
+        }
         events = events.wrapping_add(1);
         if events % 65_536 == 0 {
             progress(clock.now());
@@ -98,8 +160,13 @@ fn run(
     }
     let finished = engine.finish()?;
     let mut ledger = finished.ledger;
-    let rank = &finished.id_rank;
-    ledger.sort_by_key(|e| (e.fire.instant(), rank[e.job]));
+    if let Some(d) = drain {
+        for e in ledger.drain(..) {
+            if !(d.emit)(e) {
+                return Err(SimError::Stopped);
+            }
+        }
+    }
     let mut counts = finished.counts;
     for (c, peak) in counts.iter_mut().zip(&finished.peak_instances) {
         c.peak_instances = *peak;

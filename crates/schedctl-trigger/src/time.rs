@@ -258,19 +258,69 @@ fn write_offset(f: &mut fmt::Formatter<'_>, offset: i32) -> fmt::Result {
 }
 
 /// RFC 3339 with the offset this wall time is read with, as Python's `isoformat()` writes it
-/// (microseconds only when non-zero).
+/// (microseconds only when non-zero). Digits are written by hand into a buffer: ledgers print
+/// millions of these.
 impl fmt::Display for ZonedTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = self.civil();
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        )?;
+        let mut b = AsciiBuf {
+            bytes: [0; 40],
+            len: 0,
+        };
+        // Years are 1..=9999 (the supported range), so always four digits.
+        b.digits(c.year as u32, 4);
+        b.push(b'-');
+        b.digits(c.month, 2);
+        b.push(b'-');
+        b.digits(c.day, 2);
+        b.push(b'T');
+        b.digits(c.hour, 2);
+        b.push(b':');
+        b.digits(c.minute, 2);
+        b.push(b':');
+        b.digits(c.second, 2);
         if c.micro != 0 {
-            write!(f, ".{:06}", c.micro)?;
+            b.push(b'.');
+            b.digits(c.micro, 6);
         }
-        write_offset(f, self.offset_seconds())
+        let offset = self.offset_seconds();
+        let a = offset.unsigned_abs();
+        b.push(if offset < 0 { b'-' } else { b'+' });
+        b.digits(a / 3600, 2);
+        b.push(b':');
+        b.digits(a / 60 % 60, 2);
+        if a % 60 != 0 {
+            b.push(b':');
+            b.digits(a % 60, 2);
+        }
+        f.write_str(b.as_str())
+    }
+}
+
+/// A timestamp's text, built on the stack.
+struct AsciiBuf {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl AsciiBuf {
+    fn push(&mut self, byte: u8) {
+        self.bytes[self.len] = byte;
+        self.len += 1;
+    }
+
+    /// `value` in exactly `width` decimal digits (zero-padded; higher digits dropped).
+    fn digits(&mut self, mut value: u32, width: usize) {
+        for i in (0..width).rev() {
+            self.bytes[self.len + i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        self.len += width;
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever pushed.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
     }
 }
 
