@@ -435,3 +435,47 @@ fn a_timeout_kills_the_whole_command_not_only_its_shell() {
         "the script's `sleep` outlived the timeout"
     );
 }
+
+#[test]
+fn a_second_runner_on_the_same_store_is_refused() {
+    let dir = temp_dir("second-runner");
+    let jobs = "[[job]]\nid = \"tick\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let mut first = bin()
+        .current_dir(&dir)
+        .args(["run", "jobs.toml", "--for", "4s"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Until the first runner has opened its store.
+    let lock = dir.join("schedctl.db.lock");
+    for _ in 0..50 {
+        if std::fs::read_to_string(&lock).is_ok_and(|pid| !pid.is_empty()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let second = run(&dir, &["run", "jobs.toml", "--for", "1s"]);
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains(&format!(
+            "is in use by another schedctl run (pid {})",
+            first.id()
+        )),
+        "{message}"
+    );
+    // `schedctl jobs` still reads the store the first runner holds.
+    let listed = run(&dir, &["jobs", "list", "--store", "schedctl.db"]);
+    assert!(listed.status.success());
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("tick"));
+    assert!(first.wait().expect("first runner ends").success());
+    // Once the first runner is gone, the store is free.
+    let after = run(&dir, &["run", "jobs.toml", "--for", "1s"]);
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}

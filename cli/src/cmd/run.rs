@@ -210,7 +210,7 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
         .unwrap_or_else(|| beside(&args.file, "schedctl.db"));
     let open = |path: &Path| -> Result<Box<dyn JobStore>, Failure> {
         Ok(Box::new(
-            SqliteStore::open(path).map_err(|e| input(e.to_string()))?,
+            SqliteStore::open_for_runner(path).map_err(|e| input(e.to_string()))?,
         ))
     };
     sched

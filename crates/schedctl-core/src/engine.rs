@@ -167,12 +167,13 @@ impl Ord for Held {
 }
 
 impl Sink {
-    fn record(&mut self, entry: Entry, rank: usize) {
-        self.counts[entry.job].record(&entry);
+    /// Counts `entry` (a fire at the instant `at`) and holds it for the ledger.
+    fn record(&mut self, entry: Entry, at: Instant, rank: usize) {
+        self.counts[entry.job].record(&entry, at);
         if self.keep_ledger {
             self.seq += 1;
             self.held.push(Reverse(Held {
-                at: entry.fire.instant(),
+                at,
                 rank,
                 seq: self.seq,
                 entry,
@@ -370,6 +371,7 @@ impl<'f> Engine<'f> {
                             worker: None,
                             rule: Rule::CoalescedInto { into },
                         },
+                        rt.instant(),
                         self.id_rank[j],
                     );
                 }
@@ -388,6 +390,7 @@ impl<'f> Engine<'f> {
                                 running: state.running,
                             },
                         },
+                        rt.instant(),
                         self.id_rank[j],
                     );
                 }
@@ -449,7 +452,13 @@ impl<'f> Engine<'f> {
         while let Some(&rt) = task.run_times.get(task.started) {
             task.started += 1;
             let at = rt.instant();
-            let fire = ZonedTime::from_instant(at, zone).unwrap_or(rt);
+            // The ledger shows the fire with its real offset (a DST-gap wall time moves);
+            // counts need its instant only.
+            let fire = if self.sink.keep_ledger {
+                ZonedTime::from_instant(at, zone).unwrap_or(rt)
+            } else {
+                rt
+            };
             let late = match start_decision(job, at, now) {
                 StartDecision::Run { late } => late,
                 StartDecision::Missed { late, grace } => {
@@ -464,6 +473,7 @@ impl<'f> Engine<'f> {
                             worker: Some(worker),
                             rule: Rule::LateBeyondGrace { late, grace },
                         },
+                        at,
                         self.id_rank[task.job],
                     );
                     continue;
@@ -480,6 +490,7 @@ impl<'f> Engine<'f> {
                     worker: Some(worker),
                     rule: Rule::OnTime { late },
                 },
+                at,
                 self.id_rank[task.job],
             );
             if job.duration.as_micros() > 0 {
@@ -546,6 +557,7 @@ impl<'f> Engine<'f> {
                         worker: None,
                         rule: Rule::PausedPastEnd,
                     },
+                    n.instant(),
                     self.id_rank[j],
                 );
                 let now = utc(n.instant()).map_err(fail)?;

@@ -110,12 +110,12 @@ impl Counts {
         self.by_status[status as usize]
     }
 
-    pub(crate) fn record(&mut self, entry: &Entry) {
+    /// Counts `entry`, whose fire is at the instant `at`.
+    pub(crate) fn record(&mut self, entry: &Entry, at: Instant) {
         self.fires += 1;
         self.by_status[entry.status as usize] += 1;
         if let Some(start) = entry.start {
-            let late =
-                Micros::from_micros(start.unix_micros() - entry.fire.instant().unix_micros());
+            let late = Micros::from_micros(start.unix_micros() - at.unix_micros());
             self.max_lateness = self.max_lateness.max(late);
         }
     }

@@ -273,10 +273,10 @@ pub fn lint_trigger(
 
 fn expr_allows(e: &Expr, v: u32) -> bool {
     match *e {
-        Expr::All { step } => (v - 1) % step.unwrap_or(1) == 0,
+        Expr::All { step } => (v - 1).is_multiple_of(step.unwrap_or(1)),
         Expr::Range { first, last, step } => {
             let last = last.unwrap_or(31);
-            v >= first && v <= last && (v - first) % step.unwrap_or(1) == 0
+            v >= first && v <= last && (v - first).is_multiple_of(step.unwrap_or(1))
         }
         Expr::MonthRange { first, last } => v >= first && v <= last,
         _ => false,

@@ -154,7 +154,7 @@ fn run_with(
             }
         }
         events = events.wrapping_add(1);
-        if events % 65_536 == 0 {
+        if events.is_multiple_of(65_536) {
             progress(clock.now());
         }
     }

@@ -116,9 +116,33 @@ pub enum StoreError {
     /// No job of that id.
     #[error("no job `{id}` in the store")]
     NoSuchJob { id: String },
-    /// SQLite failed (locked, read-only, disk full ...).
+    /// The file (or its directory) cannot be written: a runner must commit each next run
+    /// time before the run, so it refuses to start rather than fail at the first fire.
+    #[error("`{path}` is read-only: a runner writes each next run time before the run (make the file and its directory writable)")]
+    ReadOnly { path: PathBuf },
+    /// Another `schedctl run` holds the store: two runners on one store would both run
+    /// every fire.
+    #[error("`{path}` is in use by another schedctl run{}: two runners on one store would run every job twice", holder.as_ref().map(|h| format!(" (pid {h})")).unwrap_or_default())]
+    InUse {
+        path: PathBuf,
+        holder: Option<String>,
+    },
+    /// The disk is full (or the store reached its size limit). SQLite rolled the write back:
+    /// the store keeps its last committed state.
+    #[error("the disk holding the job store is full: nothing was written, the store keeps its last committed state")]
+    Full,
+    /// SQLite failed (locked, I/O error ...).
     #[error("{0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full,
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 /// Where jobs are kept. Every method commits before it returns.
@@ -180,6 +204,8 @@ pub const SCHEMA_VERSION: i64 = 1;
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    /// For a runner: the lock file `<store>.lock`, held (locked) as long as the store is open.
+    _runner_lock: Option<std::fs::File>,
 }
 
 impl SqliteStore {
@@ -191,7 +217,19 @@ impl SqliteStore {
             reason,
         };
         let existed = path.exists();
-        let conn = Connection::open(path)?;
+        let conn = Connection::open(path).map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly) => {
+                StoreError::ReadOnly {
+                    path: path.to_owned(),
+                }
+            }
+            _ => StoreError::from(e),
+        })?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::ReadOnly {
+                path: path.to_owned(),
+            });
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Reading the schema fails on a file that is not SQLite: refuse before writing anything.
         let tables: Vec<String> = conn
@@ -224,7 +262,48 @@ impl SqliteStore {
                 supported: SCHEMA_VERSION,
             });
         }
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore {
+            conn,
+            _runner_lock: None,
+        })
+    }
+
+    /// Opens a store for a runner: like [`SqliteStore::open`], and refused while another
+    /// runner holds it (an advisory lock on `<store>.lock`, released when the store is dropped
+    /// or the process ends, however it ends). `schedctl jobs` does not take it.
+    pub fn open_for_runner(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let read_only = || StoreError::ReadOnly {
+            path: path.to_owned(),
+        };
+        let mut lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|_| read_only())?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = std::io::Read::read_to_string(&mut lock, &mut holder);
+                let holder = holder.trim();
+                return Err(StoreError::InUse {
+                    path: path.to_owned(),
+                    holder: (!holder.is_empty()).then(|| holder.to_owned()),
+                });
+            }
+            Err(std::fs::TryLockError::Error(_)) => return Err(read_only()),
+        }
+        let mut store = SqliteStore::open(path)?;
+        // The holder's pid, for the other runner's message (the lock itself is what counts).
+        let _ = lock.set_len(0);
+        let _ = std::io::Write::write_all(&mut lock, std::process::id().to_string().as_bytes());
+        store._runner_lock = Some(lock);
+        Ok(store)
     }
 
     /// Marks a change made from outside the runner (`schedctl jobs ...`).
@@ -390,6 +469,123 @@ mod tests {
             SqliteStore::open(&newer),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A fresh directory for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("schedctl-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    fn stored(id: &str) -> StoredJob {
+        StoredJob {
+            spec: spec(id),
+            next_run_time: Some(1),
+            paused: false,
+        }
+    }
+
+    /// SQLite's size limit gives the very error a full disk gives (SQLITE_FULL), on any
+    /// machine: the write is rolled back and every committed job survives.
+    #[test]
+    fn a_full_disk_fails_the_write_and_keeps_the_last_committed_state() {
+        let dir = scratch("full");
+        let path = dir.join("jobs.db");
+        let mut s = SqliteStore::open(&path).expect("new store");
+        s.put(&stored("a")).expect("put");
+        s.put(&stored("b")).expect("put");
+        let pages: i64 = s
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .expect("page count");
+        s.conn
+            .pragma_update(None, "max_page_count", pages)
+            .expect("limit");
+        let mut big = stored("big");
+        big.spec.command = vec!["x".repeat(200_000)];
+        let err = s.put(&big).expect_err("no room for 200 KB");
+        assert!(matches!(err, StoreError::Full), "{err:?}");
+        assert!(err
+            .to_string()
+            .contains("disk holding the job store is full"));
+        // The next run time of a job already there still fits in its page.
+        s.set_next_run_time("a", Some(9)).expect("update in place");
+        drop(s);
+        let mut s = SqliteStore::open(&path).expect("reopen");
+        let jobs = s.load().expect("load");
+        let ids: Vec<&str> = jobs.iter().map(|j| j.spec.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(jobs[0].next_run_time, Some(9));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A store file that cannot be written is refused at open, before any fire, and left
+    /// byte for byte as it was. Root ignores file modes, so the file is also made immutable
+    /// (`chattr +i`) where the file system allows it; the test checks that the file really
+    /// is unwritable before it relies on it.
+    #[test]
+    fn a_read_only_store_is_refused_at_open_and_left_untouched() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("readonly");
+        let path = dir.join("jobs.db");
+        drop(SqliteStore::open(&path).expect("new store"));
+        // Fold the WAL into the file, so the file alone is the store.
+        let c = Connection::open(&path).expect("open");
+        c.pragma_update(None, "journal_mode", "DELETE")
+            .expect("journal");
+        drop(c);
+        let before = std::fs::read(&path).expect("read");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        let immutable = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        let writable = std::fs::OpenOptions::new().append(true).open(&path).is_ok();
+        if writable {
+            eprintln!("note: cannot make a file read-only here (root without chattr); skipped");
+        } else {
+            let err = SqliteStore::open(&path).expect_err("read-only");
+            assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
+            assert!(err.to_string().contains("is read-only"), "{err}");
+            assert_eq!(std::fs::read(&path).expect("read"), before);
+        }
+        if immutable {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&path)
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Two runners on one store would both run every fire: the second is refused while the
+    /// first holds the store, and gets it once the first lets go. `schedctl jobs` still opens
+    /// it meanwhile.
+    #[test]
+    fn a_second_runner_is_refused_while_the_first_holds_the_store() {
+        let dir = scratch("lock");
+        let path = dir.join("jobs.db");
+        let first = SqliteStore::open_for_runner(&path).expect("first runner");
+        let err = SqliteStore::open_for_runner(&path).expect_err("second runner");
+        match &err {
+            StoreError::InUse { holder, .. } => {
+                assert_eq!(
+                    holder.as_deref(),
+                    Some(std::process::id().to_string().as_str())
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("in use by another schedctl run"));
+        let mut jobs_command = SqliteStore::open(&path).expect("jobs list still opens it");
+        jobs_command.put(&stored("a")).expect("and changes it");
+        drop(first);
+        let mut again = SqliteStore::open_for_runner(&path).expect("free again");
+        assert_eq!(again.load().expect("load").len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

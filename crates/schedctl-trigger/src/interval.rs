@@ -84,6 +84,7 @@ impl IntervalTrigger {
     }
 
     /// APScheduler's `IntervalTrigger.get_next_fire_time(previous_fire_time, now)`.
+    #[inline]
     pub(crate) fn next_fire_time(
         &self,
         start: &ZonedTime,

@@ -213,7 +213,7 @@ fn parse_offset(b: &[u8]) -> Result<i32, IsoError> {
             })
             .collect::<Result<_, _>>()?
     } else {
-        if body.len() % 2 != 0 || body.is_empty() {
+        if !body.len().is_multiple_of(2) || body.is_empty() {
             return Err(IsoError::Shape);
         }
         body.chunks(2)

@@ -251,7 +251,7 @@ fn write_offset(f: &mut fmt::Formatter<'_>, offset: i32) -> fmt::Result {
     let sign = if offset < 0 { '-' } else { '+' };
     let a = offset.unsigned_abs();
     write!(f, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60)?;
-    if a % 60 != 0 {
+    if !a.is_multiple_of(60) {
         write!(f, ":{:02}", a % 60)?;
     }
     Ok(())
@@ -289,7 +289,7 @@ impl fmt::Display for ZonedTime {
         b.digits(a / 3600, 2);
         b.push(b':');
         b.digits(a / 60 % 60, 2);
-        if a % 60 != 0 {
+        if !a.is_multiple_of(60) {
             b.push(b':');
             b.digits(a % 60, 2);
         }

@@ -537,6 +537,7 @@ impl Schedule {
     /// `now`. The value is APScheduler's raw one (it may be a wall time in a DST gap); use
     /// [`ZonedTime::canonical_in`] to print it. Jitter, when the trigger has some, is drawn
     /// from `rng`.
+    #[inline]
     pub fn next_fire_time(
         &self,
         prev: Option<&ZonedTime>,
@@ -576,6 +577,7 @@ impl Schedule {
     /// [`Schedule::next_fire_time`], walking on from `cursor` when it stands at `prev`: a
     /// cron schedule's consecutive fires away from DST changes are then a few bit scans
     /// apart instead of a search each. The answers are the same with or without a cursor.
+    #[inline]
     pub fn next_fire_time_walking(
         &self,
         prev: Option<&ZonedTime>,

@@ -265,11 +265,17 @@ impl Zone {
 
     /// `(offset, fold)` at the instant `utc` (seconds): the offset in seconds, and whether the
     /// resulting wall time is the second occurrence of a repeated wall time.
+    #[inline]
     pub fn offset_at_utc(&self, utc: i64) -> (i32, bool) {
         let z = self.0;
         if z.constant {
             return (z.initial, false);
         }
+        self.offset_at_utc_changing(utc)
+    }
+
+    fn offset_at_utc_changing(&self, utc: i64) -> (i32, bool) {
+        let z = self.0;
         if z.rule.is_some() && utc >= table_end_utc() {
             let year = crate::civil::year_of_epoch_secs(utc);
             let around = self.rule_window(year);
@@ -281,11 +287,17 @@ impl Zone {
 
     /// The offset that the wall time `wall` (seconds of local time since the epoch) has with
     /// the given `fold` bit, per PEP 495 (see the module docs).
+    #[inline]
     pub fn offset_for_wall(&self, wall: i64, fold: bool) -> i32 {
         let z = self.0;
         if z.constant {
             return z.initial;
         }
+        self.offset_for_wall_changing(wall, fold)
+    }
+
+    fn offset_for_wall_changing(&self, wall: i64, fold: bool) -> i32 {
+        let z = self.0;
         if z.rule.is_some() && wall >= table_end_utc() + 86_400 {
             let year = crate::civil::year_of_epoch_secs(wall);
             let around = self.rule_window(year);
