@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use schedctl_core::JobFile;
-use schedctl_trigger::{Instant, Trigger, Zone};
+use schedctl_trigger::{Instant, Trigger, Tz, Zone, ZonedTime};
 
 fn corpus_triggers() -> Vec<String> {
     let path = schedctl_tests::fixtures_dir().join("conformance/next.jsonl");
@@ -83,16 +83,27 @@ fn edit() -> impl Strategy<Value = (usize, u8, char)> {
     )
 }
 
+/// Where evaluation starts: now-ish, the epoch's first year, and days before the end of the
+/// supported range (9999-12-31), where the walk and the search both run out of years.
+const STARTS: [i64; 3] = [1_767_225_600, 1_000_000, 253_402_000_000];
+
 fn check_trigger(text: &str) -> Result<(), TestCaseError> {
     match Trigger::parse_in(text, Zone::utc()) {
         Ok(t) => {
-            // Whatever parses evaluates: a few fires, or an error, never a panic.
-            if let Ok(s) = t.schedule(Instant::from_unix_seconds(1_767_225_600)) {
-                if let Ok(fires) = s.fires(Instant::from_unix_seconds(1_767_225_600)) {
-                    for f in fires.take(3) {
-                        let _ = f;
-                    }
-                }
+            // Whatever parses evaluates, to fires or an error, never a panic; and the walk
+            // (bit scans away from DST changes) answers exactly what the search answers.
+            for start in STARTS.map(Instant::from_unix_seconds) {
+                let Ok(s) = t.schedule(start) else { continue };
+                let Ok(from) = ZonedTime::from_instant(start, Tz::Zone(s.zone())) else {
+                    continue;
+                };
+                prop_assert_eq!(
+                    schedctl_tests::walked_fires(&s, from, 12),
+                    schedctl_tests::searched_fires(&s, from, 12),
+                    "`{}` from {}",
+                    text,
+                    from
+                );
             }
         }
         Err(errors) => {
@@ -111,8 +122,17 @@ fn check_trigger(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// 512 cases per property by default; `PROPTEST_CASES=20000` searches deeper.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
 
     #[test]
     fn arbitrary_trigger_text_never_panics(text in "\\PC{0,60}") {
@@ -131,7 +151,11 @@ proptest! {
         let files = job_files();
         let text = mutate(i.get::<String>(&files), &edits);
         match JobFile::parse(&text) {
-            Ok(_) => {}
+            // Whatever parses simulates (a day), conservation checked, or fails with an error.
+            Ok(file) => {
+                let start = Instant::from_unix_seconds(1_767_225_600);
+                let _ = schedctl_core::simulate_counts(&file, start, start.add_micros(86_400_000_000), 0, &mut |_| {});
+            }
             Err(errors) => {
                 prop_assert!(!errors.errors().is_empty());
                 for e in errors.errors() {

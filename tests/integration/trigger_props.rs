@@ -530,30 +530,6 @@ proptest! {
     }
 }
 
-/// The fires of `schedule` from `t`, each asked afresh of the search (no cursor).
-fn searched_fires(schedule: &schedctl_trigger::Schedule, from: ZonedTime, n: usize) -> Vec<String> {
-    let zone = Tz::Zone(schedule.zone());
-    let mut rng = schedctl_trigger::JitterRng::new(0);
-    let (mut prev, mut now, mut out) = (None, from, Vec::new());
-    while out.len() < n {
-        match schedule.next_fire_time(prev.as_ref(), &now, &mut rng) {
-            Ok(Some(raw)) => {
-                out.push(
-                    raw.canonical_in(zone)
-                        .map_or_else(|e| e.to_string(), |f| f.to_string()),
-                );
-                (prev, now) = (Some(raw), raw);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                out.push(e.to_string());
-                break;
-            }
-        }
-    }
-    out
-}
-
 proptest! {
     #![proptest_config(config())]
 
@@ -573,12 +549,10 @@ proptest! {
         let trigger = parse(&text, zone(tz));
         let schedule = trigger.schedule(t).expect("binds in 1995..2035");
         let from = at(t, zone(tz));
-        let walked: Vec<String> = schedule
-            .fires_from(from, 0)
-            .expect("fires can start in 1995..2035")
-            .take(60)
-            .map(|f| f.map_or_else(|e| e.to_string(), |f| f.to_string()))
-            .collect();
-        prop_assert_eq!(walked, searched_fires(&schedule, from, 60), "`{}` --tz {} --from {}", text, tz, from);
+        prop_assert_eq!(
+            schedctl_tests::walked_fires(&schedule, from, 60),
+            schedctl_tests::searched_fires(&schedule, from, 60),
+            "`{}` --tz {} --from {}", text, tz, from
+        );
     }
 }

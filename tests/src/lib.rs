@@ -65,3 +65,48 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, FixtureErr
         })
         .collect()
 }
+
+/// The first `n` fires of `schedule` from `from`, each asked afresh of the trigger's search (no
+/// cursor), written as text; an evaluation error ends the list as its message.
+pub fn searched_fires(
+    schedule: &schedctl_trigger::Schedule,
+    from: schedctl_trigger::ZonedTime,
+    n: usize,
+) -> Vec<String> {
+    let zone = schedctl_trigger::Tz::Zone(schedule.zone());
+    let mut rng = schedctl_trigger::JitterRng::new(0);
+    let (mut prev, mut now, mut out) = (None, from, Vec::new());
+    while out.len() < n {
+        match schedule.next_fire_time(prev.as_ref(), &now, &mut rng) {
+            Ok(Some(raw)) => {
+                out.push(
+                    raw.canonical_in(zone)
+                        .map_or_else(|e| e.to_string(), |f| f.to_string()),
+                );
+                (prev, now) = (Some(raw), raw);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                out.push(e.to_string());
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The first `n` fires of `schedule` from `from` as [`schedctl_trigger::Schedule::fires_from`]
+/// walks them (with its cursor), written as [`searched_fires`] writes them.
+pub fn walked_fires(
+    schedule: &schedctl_trigger::Schedule,
+    from: schedctl_trigger::ZonedTime,
+    n: usize,
+) -> Vec<String> {
+    match schedule.fires_from(from, 0) {
+        Ok(fires) => fires
+            .take(n)
+            .map(|f| f.map_or_else(|e| e.to_string(), |f| f.to_string()))
+            .collect(),
+        Err(e) => vec![e.to_string()],
+    }
+}
