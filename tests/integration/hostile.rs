@@ -190,5 +190,5 @@ fn regressions_found_by_fuzzing_are_errors_with_carets() {
         assert!(err.render().contains('^'), "{line}: {}", err.render());
         checked += 1;
     }
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 6);
 }

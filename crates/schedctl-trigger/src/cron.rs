@@ -1163,10 +1163,14 @@ fn compile_expr(field: CronField, expr: &str) -> Result<Expr, ErrorKind> {
         }
         // APScheduler: `(self.last or MAX) - self.first` (a last of 0 counts as the maximum).
         // The range can be negative (`75/5` for minutes): then any step is too large.
-        let range = match last {
-            Some(l) if l != 0 => l as i64 - first as i64,
-            _ => hi as i64 - first as i64,
+        // Python's integers do not wrap: a first value past i64 (`hour=99999999999999999999/12`)
+        // makes the range hugely negative, never positive.
+        let top = match last {
+            Some(l) if l != 0 => l,
+            _ => hi,
         };
+        let range = (i128::from(top) - i128::from(first)).clamp(i64::MIN.into(), i64::MAX.into());
+        let range = range as i64;
         step_check(step, range)?;
         return Ok(Expr::Range {
             first: to_u32(first),

@@ -241,15 +241,19 @@ impl Zone {
     pub fn utc() -> Zone {
         static UTC: OnceLock<Zone> = OnceLock::new();
         *UTC.get_or_init(|| {
-            Zone::get("UTC").unwrap_or(Zone(Box::leak(Box::new(ZoneData {
-                name: "UTC",
-                initial: 0,
-                table: Vec::new(),
-                rule: None,
-                constant: true,
-                buckets: Vec::new(),
-                bucket_base: 0,
-            }))))
+            // The fallback is built only if the bundle lacks UTC (cargo-fuzz's leak checker
+            // caught an eager `unwrap_or` building and leaking it on every start).
+            Zone::get("UTC").unwrap_or_else(|_| {
+                Zone(Box::leak(Box::new(ZoneData {
+                    name: "UTC",
+                    initial: 0,
+                    table: Vec::new(),
+                    rule: None,
+                    constant: true,
+                    buckets: Vec::new(),
+                    bucket_base: 0,
+                })))
+            })
         })
     }
 
