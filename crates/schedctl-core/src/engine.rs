@@ -38,31 +38,14 @@ struct Task {
     queued_at: Instant,
 }
 
-/// A worker busy until `end`.
-#[derive(Debug)]
+/// A worker busy until `end`. Ordered by end, then by when it started (`seq` is unique, so
+/// the pool and worker never decide).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Busy {
     end: Instant,
     seq: u64,
     pool: usize,
     worker: u32,
-}
-
-impl PartialEq for Busy {
-    fn eq(&self, other: &Self) -> bool {
-        (self.end, self.seq) == (other.end, other.seq)
-    }
-}
-impl Eq for Busy {}
-impl PartialOrd for Busy {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Busy {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and the earliest end must come first.
-        (other.end, other.seq).cmp(&(self.end, self.seq))
-    }
 }
 
 #[derive(Debug)]
@@ -114,7 +97,8 @@ pub struct Engine<'f> {
     /// (next run time, id rank, job) of every job with a next run time.
     due: BinaryHeap<Reverse<(Instant, usize, usize)>>,
     pools: Vec<Pool>,
-    busy: BinaryHeap<Busy>,
+    /// Earliest end first.
+    busy: BinaryHeap<Reverse<Busy>>,
     seq: u64,
     end: Instant,
     peak_workers: u32,
@@ -302,7 +286,7 @@ impl<'f> Engine<'f> {
     /// The next instant at which something happens (a wake-up or a run ending), if any.
     pub fn next_event(&self, now: Instant) -> Option<Instant> {
         let wake = self.next_wake(now);
-        let done = self.busy.peek().map(|b| b.end);
+        let done = self.busy.peek().map(|b| b.0.end);
         match (wake, done) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -313,8 +297,8 @@ impl<'f> Engine<'f> {
     /// scheduler's wake-up if one is due.
     pub fn step(&mut self, now: Instant) -> Result<(), SimError> {
         let wake = self.next_wake(now);
-        while self.busy.peek().is_some_and(|b| b.end == now) {
-            if let Some(b) = self.busy.pop() {
+        while self.busy.peek().is_some_and(|b| b.0.end == now) {
+            if let Some(Reverse(b)) = self.busy.pop() {
                 let held = self.pools[b.pool].holding[b.worker as usize].take();
                 if !held.is_some_and(|task| self.work(b.pool, b.worker, task, now)) {
                     self.pools[b.pool].free.push(Reverse(b.worker));
@@ -495,12 +479,12 @@ impl<'f> Engine<'f> {
             );
             if job.duration.as_micros() > 0 {
                 self.seq += 1;
-                self.busy.push(Busy {
+                self.busy.push(Reverse(Busy {
                     end,
                     seq: self.seq,
                     pool,
                     worker,
-                });
+                }));
                 self.pools[pool].holding[worker as usize] = Some(task);
                 return true;
             }

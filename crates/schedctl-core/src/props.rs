@@ -193,10 +193,13 @@ proptest! {
         let (file, sim) = run(&jobs, w, pause, minutes);
         let (start, end) = (Instant::from_unix_seconds(START), Instant::from_unix_seconds(START + minutes * 60));
         let mut streamed = Vec::new();
-        let counts = crate::simulate::stream(&file, start, end, 0, &mut |_| {}, &mut |e| {
+        let mut emit = |e| {
             streamed.push(e);
             true
-        }, 1).expect("simulation completes");
+        };
+        let drain = crate::simulate::Drain { emit: &mut emit, first_drain: 1 };
+        let counts = crate::simulate::run_with(&file, start, end, 0, true, &mut |_| {}, Some(drain))
+            .expect("simulation completes");
         prop_assert_eq!(&streamed, &sim.ledger);
         prop_assert_eq!(counts.counts, sim.counts);
     }

@@ -59,7 +59,7 @@ pub fn simulate_with_progress(
     seed: u64,
     progress: &mut dyn FnMut(Instant),
 ) -> Result<Simulation, SimError> {
-    run(file, start, end, seed, true, progress)
+    run_with(file, start, end, seed, true, progress, None)
 }
 
 /// [`simulate_with_progress`] without the ledger: counts per job, pool loads and peaks only,
@@ -71,7 +71,7 @@ pub fn simulate_counts(
     seed: u64,
     progress: &mut dyn FnMut(Instant),
 ) -> Result<Simulation, SimError> {
-    run(file, start, end, seed, false, progress)
+    run_with(file, start, end, seed, false, progress, None)
 }
 
 /// [`simulate_with_progress`], handing the ledger to `emit` in ledger order while the
@@ -86,47 +86,26 @@ pub fn simulate_streaming(
     progress: &mut dyn FnMut(Instant),
     emit: &mut dyn FnMut(Entry) -> bool,
 ) -> Result<Simulation, SimError> {
-    stream(file, start, end, seed, progress, emit, FIRST_DRAIN)
-}
-
-/// [`simulate_streaming`], draining first once `first_drain` fires are held.
-pub(crate) fn stream(
-    file: &JobFile,
-    start: Instant,
-    end: Instant,
-    seed: u64,
-    progress: &mut dyn FnMut(Instant),
-    emit: &mut dyn FnMut(Entry) -> bool,
-    first_drain: usize,
-) -> Result<Simulation, SimError> {
-    let drain = Drain { emit, first_drain };
-    let mut sim = run_with(file, start, end, seed, true, progress, Some(drain))?;
-    sim.ledger = Vec::new();
-    Ok(sim)
+    let drain = Drain {
+        emit,
+        first_drain: FIRST_DRAIN,
+    };
+    run_with(file, start, end, seed, true, progress, Some(drain))
 }
 
 /// Where a streamed ledger goes, and when to drain the engine first.
-struct Drain<'e> {
-    emit: &'e mut dyn FnMut(Entry) -> bool,
-    first_drain: usize,
-}
-
-fn run(
-    file: &JobFile,
-    start: Instant,
-    end: Instant,
-    seed: u64,
-    keep_ledger: bool,
-    progress: &mut dyn FnMut(Instant),
-) -> Result<Simulation, SimError> {
-    run_with(file, start, end, seed, keep_ledger, progress, None)
+pub(crate) struct Drain<'e> {
+    pub(crate) emit: &'e mut dyn FnMut(Entry) -> bool,
+    pub(crate) first_drain: usize,
 }
 
 /// Held fires before the first drain; later drains wait for twice what the last one left
 /// (so a long backlog in flight is not rescanned for every few fires).
 const FIRST_DRAIN: usize = 4_096;
 
-fn run_with(
+/// The simulation; the ledger is returned, or handed to `drain` as it becomes final (then
+/// the returned ledger is empty).
+pub(crate) fn run_with(
     file: &JobFile,
     start: Instant,
     end: Instant,
