@@ -346,15 +346,12 @@ impl<'f> Engine<'f> {
                 let into = last.instant();
                 for rt in &w.coalesced {
                     self.sink.record(
-                        Entry {
-                            job: j,
-                            fire: canon(rt)?,
-                            status: Status::Coalesced,
-                            start: None,
-                            end: None,
-                            worker: None,
-                            rule: Rule::CoalescedInto { into },
-                        },
+                        Entry::unstarted(
+                            j,
+                            canon(rt)?,
+                            Status::Coalesced,
+                            Rule::CoalescedInto { into },
+                        ),
                         rt.instant(),
                         self.id_rank[j],
                     );
@@ -363,17 +360,14 @@ impl<'f> Engine<'f> {
             if w.dropped {
                 for rt in &w.kept {
                     self.sink.record(
-                        Entry {
-                            job: j,
-                            fire: canon(rt)?,
-                            status: Status::Dropped,
-                            start: None,
-                            end: None,
-                            worker: None,
-                            rule: Rule::MaxInstances {
+                        Entry::unstarted(
+                            j,
+                            canon(rt)?,
+                            Status::Dropped,
+                            Rule::MaxInstances {
                                 running: state.running,
                             },
-                        },
+                        ),
                         rt.instant(),
                         self.id_rank[j],
                     );
@@ -532,15 +526,12 @@ impl<'f> Engine<'f> {
             let mut next = state.next;
             while let Some(n) = next.filter(|n| n.instant() < self.end) {
                 self.sink.record(
-                    Entry {
-                        job: j,
-                        fire: n.canonical_in(zone).map_err(|e| fail(e.into()))?,
-                        status: Status::Pending,
-                        start: None,
-                        end: None,
-                        worker: None,
-                        rule: Rule::PausedPastEnd,
-                    },
+                    Entry::unstarted(
+                        j,
+                        n.canonical_in(zone).map_err(|e| fail(e.into()))?,
+                        Status::Pending,
+                        Rule::PausedPastEnd,
+                    ),
                     n.instant(),
                     self.id_rank[j],
                 );

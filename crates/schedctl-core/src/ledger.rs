@@ -91,6 +91,21 @@ pub struct Entry {
     pub rule: Rule,
 }
 
+impl Entry {
+    /// A fire that never reached a worker (coalesced, dropped or pending).
+    pub(crate) fn unstarted(job: usize, fire: ZonedTime, status: Status, rule: Rule) -> Entry {
+        Entry {
+            job,
+            fire,
+            status,
+            start: None,
+            end: None,
+            worker: None,
+            rule,
+        }
+    }
+}
+
 /// Counts per status for one job.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {

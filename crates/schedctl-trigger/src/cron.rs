@@ -727,23 +727,20 @@ impl CronTrigger {
         })
     }
 
-    /// The search on wall-clock fields alone, valid when the zone's offset does not change
-    /// within a day of the span searched: then every step of APScheduler's search reads the
-    /// same offset, and its answer is simply the first matching wall time. `None` when that
-    /// does not hold (or nothing matches before year 9999): use [`Self::slow_search`].
+    /// The search on wall-clock fields alone, valid when the span searched reads every wall
+    /// time with one offset and nothing else (no gap, no fold: the zone's quiet span, as the
+    /// walk uses it): then every step of APScheduler's search reads that offset, and its answer
+    /// is simply the first matching wall time. `None` when that does not hold (or nothing
+    /// matches before year 9999): use [`Self::slow_search`].
     fn fast_search(&self, first: &ZonedTime) -> Option<i64> {
         let Tz::Zone(zone) = first.tz() else {
             return None;
         };
         let wall = self.wall_search(first.local_micros())?;
         if !zone.is_constant() {
-            const DAY: i64 = 86_400;
-            let from = first.instant().unix_seconds();
-            let to = from + (wall - first.local_micros()).div_euclid(US_PER_SEC);
-            if zone
-                .next_transition_after(from - DAY)
-                .is_some_and(|t| t <= to + DAY)
-            {
+            let (_, lo, hi) = zone.quiet_wall_span(first.instant().unix_seconds());
+            let secs = |local: i64| local.div_euclid(US_PER_SEC);
+            if secs(first.local_micros()) < lo || secs(wall) >= hi {
                 return None;
             }
         }
