@@ -556,3 +556,29 @@ proptest! {
         );
     }
 }
+
+/// A cursor is kept per schedule; handed another schedule's question (a misuse), it is not
+/// used: the answers are the other schedule's own.
+#[test]
+fn a_cursor_never_walks_another_schedules_fields() {
+    let from = Instant::from_unix_seconds(FROM_1995);
+    let every_minute = parse("cron:minute=*", Zone::utc())
+        .schedule(from)
+        .expect("binds");
+    let hourly = parse("cron:minute=0", Zone::utc())
+        .schedule(from)
+        .expect("binds");
+    let now = at(from, Zone::utc());
+    let mut rng = schedctl_trigger::JitterRng::new(0);
+    let mut cursor = schedctl_trigger::Cursor::default();
+    let first = every_minute
+        .next_fire_time_walking(None, &now, &mut rng, &mut cursor)
+        .expect("fires")
+        .expect("a first fire");
+    // The cursor stands at 1995-01-01T00:00 of `every_minute`; `hourly` also fires then.
+    let next = hourly
+        .next_fire_time_walking(Some(&first), &first, &mut rng, &mut cursor)
+        .expect("fires")
+        .expect("a next fire");
+    assert_eq!(next.to_string(), "1995-01-01T01:00:00+00:00");
+}

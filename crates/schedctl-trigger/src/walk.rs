@@ -4,9 +4,9 @@
 //! or after a given one whose fields all match, then each next one: the time of day is three
 //! bit scans (second, minute, hour), the day one scan of the month's matching days (computed
 //! once per month), the month a scan of the month and year sets. A wall time is only a fire
-//! where the zone's offset holds still: [`Cursor`] keeps the walk together with the span of
-//! wall times over which the offset is constant and no change is within a day, and gives up
-//! (the caller then runs APScheduler's own search) as soon as a step leaves it.
+//! where the zone reads it with one offset and nothing else (no gap, no fold): [`Cursor`] keeps
+//! the walk together with that span of wall times, and gives up (the caller then runs
+//! APScheduler's own search) as soon as a step leaves it.
 
 use crate::civil::{civil_from_days, US_PER_DAY, US_PER_SEC};
 use crate::cron::CronTrigger;
@@ -167,6 +167,9 @@ pub struct Cursor {
 
 #[derive(Clone, Debug)]
 struct Walk {
+    /// The address of the trigger walked: a cursor handed another schedule's question (a
+    /// misuse) is then not used, instead of walking the wrong fields.
+    trigger: usize,
     wall: WallCursor,
     /// The wall time of the fire the walk stands at.
     at: i64,
@@ -193,7 +196,11 @@ impl Cursor {
         now: &ZonedTime,
     ) -> Option<i64> {
         let walk = self.walk.as_mut()?;
-        if walk.at != prev.local_micros() || prev.fold() || prev.tz() != Tz::Zone(trigger.zone()) {
+        if walk.trigger != std::ptr::from_ref(trigger) as usize
+            || walk.at != prev.local_micros()
+            || prev.fold()
+            || prev.tz() != Tz::Zone(trigger.zone())
+        {
             return None;
         }
         let asked_at_prev = now.local_micros() == prev.local_micros() && now.tz() == prev.tz();
@@ -244,6 +251,7 @@ impl Walk {
         }
         let wall = WallCursor::seek(trigger, local)?;
         (wall.local() == local).then_some(Walk {
+            trigger: std::ptr::from_ref(trigger) as usize,
             wall,
             at: local,
             lo,
