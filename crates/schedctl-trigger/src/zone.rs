@@ -358,7 +358,11 @@ impl Zone {
         } else {
             (&z.table[..], z.initial, true)
         };
-        let idx = table.partition_point(|t| t.utc <= utc);
+        let idx = if whole {
+            z.partition(utc, 0, |t| t.utc)
+        } else {
+            table.partition_point(|t| t.utc <= utc)
+        };
         let (offset, _) = at_index(table, initial, idx, utc);
         let empty = (offset, 0, 0);
         const CLEAR: i64 = 2 * 86_400;
