@@ -1,5 +1,6 @@
-//! Hostile input: arbitrary text and near-valid mutations of real triggers and job files never
-//! panic; every error points inside the input; whatever parses evaluates without panicking.
+//! Hostile input: arbitrary text and near-valid mutations of real triggers, job files and
+//! snapshots never panic; every error points inside the input; whatever parses evaluates
+//! without panicking (and, for triggers, walks to the fires the search finds).
 
 use proptest::prelude::*;
 use schedctl_core::JobFile;
@@ -20,6 +21,18 @@ fn job_files() -> Vec<String> {
         .expect("sim corpus")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    files.sort();
+    files
+}
+
+fn snapshots() -> Vec<String> {
+    let dir = schedctl_tests::fixtures_dir().join("snapshots");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .expect("snapshots")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
     files.sort();
@@ -162,6 +175,27 @@ proptest! {
                     prop_assert!(e.span().start <= text.len(), "span {:?} outside the file", e.span());
                 }
                 prop_assert!(errors.render("jobs.toml").contains("jobs.toml:"));
+            }
+        }
+    }
+
+    /// A damaged snapshot (`schedctl check SNAP`) is read or refused with its line, never a
+    /// panic; one that still reads can be compared with the original.
+    #[test]
+    fn mutated_snapshots_never_panic(i in any::<prop::sample::Index>(), edits in prop::collection::vec(edit(), 1..6)) {
+        let files = snapshots();
+        let original = i.get::<String>(&files);
+        let text = mutate(original, &edits);
+        match schedctl_core::snapshot::Snapshot::parse(&text) {
+            Ok(snap) => {
+                let old = schedctl_core::snapshot::Snapshot::parse(original).expect("fixture reads");
+                let diffs = schedctl_core::snapshot::diff(&old, &snap);
+                let _ = schedctl_core::snapshot::render_diff(&diffs);
+            }
+            Err(e) => {
+                prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1), "line {} of {}", e.line, text.lines().count());
+                let place = format!("line {}:", e.line);
+                prop_assert!(e.to_string().starts_with(&place), "{} does not start with {}", e, place);
             }
         }
     }
