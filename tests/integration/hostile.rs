@@ -15,28 +15,25 @@ fn corpus_triggers() -> Vec<String> {
         .collect()
 }
 
-fn job_files() -> Vec<String> {
-    let dir = schedctl_tests::fixtures_dir().join("conformance/sim");
+/// The texts of the fixture files in `dir` (under `fixtures/`) whose names end in `.ext`.
+fn fixture_texts(dir: &str, ext: &str) -> Vec<String> {
+    let dir = schedctl_tests::fixtures_dir().join(dir);
     let mut files: Vec<String> = std::fs::read_dir(dir)
-        .expect("sim corpus")
+        .expect("fixture folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
     files.sort();
     files
 }
 
+fn job_files() -> Vec<String> {
+    fixture_texts("conformance/sim", "toml")
+}
+
 fn snapshots() -> Vec<String> {
-    let dir = schedctl_tests::fixtures_dir().join("snapshots");
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .expect("snapshots")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .collect();
-    files.sort();
-    files
+    fixture_texts("snapshots", "snap")
 }
 
 /// Applies `edits` (position, kind, byte) to `text`, keeping it valid UTF-8.
