@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use schedctl_core::{simulate_counts, simulate_streaming, Entry, JobFile, Simulation, Status};
+use schedctl_core::{
+    simulate_counts, simulate_streaming, Entry, Frozen, JobFile, Simulation, Status,
+};
 use schedctl_trigger::{Instant, Tz, ZonedTime};
 
 use crate::output::{stdout_is_terminal, CmdResult, Failure};
@@ -164,6 +166,14 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
                 )?;
             }
             writeln!(out, "peak_workers {}", sim.peak_workers)?;
+            if let Some(f) = &sim.frozen {
+                writeln!(
+                    out,
+                    "frozen {} {}",
+                    file.jobs[f.job].id,
+                    frozen_at(&file, f)
+                )?;
+            }
         }
         SimFormat::Table => write_table(out, &file, &sim, &shown, &from, &to)?,
     }
@@ -231,13 +241,41 @@ fn write_jsonl_summary(
             parts.join(", ")
         ));
     }
+    let frozen = match &sim.frozen {
+        Some(f) => format!(
+            ", \"frozen\": {{\"job\": {}, \"at\": \"{}\"}}",
+            json_str(&file.jobs[f.job].id),
+            frozen_at(file, f)
+        ),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "{{\"summary\": {{{}}}, \"peak_workers\": {}}}",
+        "{{\"summary\": {{{}}}, \"peak_workers\": {}{frozen}}}",
         summary.join(", "),
         sim.peak_workers
     )?;
     Ok(())
+}
+
+/// The wake-up at which the scheduler froze, in the file's zone (CONTRACT rule 7a).
+fn frozen_at(file: &JobFile, f: &Frozen) -> String {
+    ZonedTime::from_instant(f.at, Tz::Zone(file.timezone))
+        .map_or_else(|_| "?".into(), |z| z.to_string())
+}
+
+/// The freeze said in words, for people reading a table or a summary.
+fn write_frozen(out: &mut impl Write, file: &JobFile, f: &Frozen) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "FROZEN at {}: computing the next run time of job `{}` never returns in APScheduler 3.11 \
+         ({}). The scheduler thread stops there: no job is processed again, runs already \
+         started finish, and every later fire is pending. Fix: make the `and` triggers agree \
+         after every fire (see `schedctl explain`), or use `or`/`cron` instead.",
+        frozen_at(file, f),
+        file.jobs[f.job].id,
+        f.error
+    )
 }
 
 fn csv_field(s: &str) -> String {
@@ -336,5 +374,8 @@ fn write_table(
         "peak busy workers (all executors): {}",
         sim.peak_workers
     )?;
+    if let Some(f) = &sim.frozen {
+        write_frozen(out, file, f)?;
+    }
     Ok(())
 }

@@ -103,6 +103,20 @@ pub struct Engine<'f> {
     end: Instant,
     peak_workers: u32,
     sink: Sink,
+    /// Where APScheduler 3.11's AndTrigger loop froze the scheduler (CONTRACT rule 7a).
+    frozen: Option<Frozen>,
+}
+
+/// The wake-up at which APScheduler 3.11's scheduler thread stopped for good: computing the
+/// next run time of `job` entered the AndTrigger's endless loop (CONTRACT rule 7a).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frozen {
+    /// The job (index in the file) whose trigger froze the scheduler.
+    pub job: usize,
+    /// The wake-up instant.
+    pub at: Instant,
+    /// Why: the fire after which the `and` never returns, and its children's disagreement.
+    pub error: EvalError,
 }
 
 /// Where classified fires go: counted always, and for the ledger formats held in ledger
@@ -252,6 +266,7 @@ impl<'f> Engine<'f> {
             seq: 0,
             end,
             peak_workers: 0,
+            frozen: None,
             sink: Sink {
                 held: BinaryHeap::new(),
                 keep_ledger: true,
@@ -270,6 +285,10 @@ impl<'f> Engine<'f> {
     /// The scheduler's next wake-up at or after `now`: the earliest next run time, moved to
     /// the end of any pause it falls in; none at or after the window's end.
     fn next_wake(&self, now: Instant) -> Option<Instant> {
+        if self.frozen.is_some() {
+            // The scheduler thread never comes back: no wake-up, work in flight drains.
+            return None;
+        }
         let Reverse((first, _, _)) = self.due.peek()?;
         let mut t = (*first).max(now);
         while let Some(p) = self
@@ -330,7 +349,7 @@ impl<'f> Engine<'f> {
                 self.due.pop();
                 continue;
             };
-            let w = wake_job(
+            let w = match wake_job(
                 job,
                 &state.schedule,
                 next,
@@ -338,8 +357,20 @@ impl<'f> Engine<'f> {
                 now,
                 &mut state.rng,
                 &mut state.cursor,
-            )
-            .map_err(fail)?;
+            ) {
+                Ok(w) => w,
+                Err(error @ EvalError::AndTriggerLoops { .. }) => {
+                    // Rule 7a: the job's collected run times are not submitted, it and every
+                    // job after it in this wake-up stay unprocessed, and nothing wakes again.
+                    self.frozen = Some(Frozen {
+                        job: j,
+                        at: now,
+                        error,
+                    });
+                    return Ok(());
+                }
+                Err(error) => return Err(fail(error)),
+            };
             let zone = Tz::Zone(state.schedule.zone());
             let canon = |t: &ZonedTime| t.canonical_in(zone).map_err(|e| fail(e.into()));
             if let Some(last) = w.kept.last() {
@@ -536,11 +567,17 @@ impl<'f> Engine<'f> {
                     self.id_rank[j],
                 );
                 let now = utc(n.instant()).map_err(fail)?;
-                next = state
-                    .schedule
-                    .next_fire_time_walking(Some(&n), &now, &mut state.rng, &mut state.cursor)
-                    .map_err(fail)?
-                    .filter(|m| m.instant() >= n.instant());
+                next = match state.schedule.next_fire_time_walking(
+                    Some(&n),
+                    &now,
+                    &mut state.rng,
+                    &mut state.cursor,
+                ) {
+                    Ok(m) => m.filter(|m| m.instant() >= n.instant()),
+                    // A job's fires end where its next fire cannot be computed (rule 7a).
+                    Err(EvalError::AndTriggerLoops { .. }) => None,
+                    Err(error) => return Err(fail(error)),
+                };
             }
         }
         let mut ledger = Vec::with_capacity(self.sink.held.len());
@@ -555,6 +592,7 @@ impl<'f> Engine<'f> {
             pools: self.pools.into_iter().map(|p| p.load).collect(),
             peak_workers: self.peak_workers,
             id_rank: self.id_rank,
+            frozen: self.frozen,
         })
     }
 }
@@ -575,4 +613,6 @@ pub struct Finished {
     pub peak_workers: u32,
     /// Per job, the rank of its id in id order.
     pub id_rank: Vec<usize>,
+    /// Where APScheduler 3.11's scheduler froze (an AndTrigger loop), if it did.
+    pub frozen: Option<Frozen>,
 }

@@ -45,7 +45,7 @@ mod props;
 
 pub use clock::{Clock, VirtualClock};
 pub use duration::{parse_duration, Micros, MAX_DURATION};
-pub use engine::{Engine, Finished, SimError};
+pub use engine::{Engine, Finished, Frozen, SimError};
 pub use error::{render_at, FileError, FileErrorKind, FileErrors};
 pub use jobfile::{
     Executor, Job, JobFile, JobStore, JobStoreKind, Pause, DEFAULT_MAX_WORKERS, MAX_WORKERS,

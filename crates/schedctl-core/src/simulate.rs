@@ -1,9 +1,9 @@
 //! A whole simulation: the engine on a virtual clock over a window, and its results.
 
-use schedctl_trigger::{Cursor, Instant, JitterRng, Tz, ZonedTime};
+use schedctl_trigger::{Cursor, EvalError, Instant, JitterRng, Tz, ZonedTime};
 
 use crate::clock::{Clock, VirtualClock};
-use crate::engine::{Engine, SimError};
+use crate::engine::{Engine, Frozen, SimError};
 use crate::jobfile::JobFile;
 use crate::ledger::{Counts, Entry, PoolLoad, Status};
 
@@ -18,6 +18,8 @@ pub struct Simulation {
     pub pools: Vec<PoolLoad>,
     /// The most runs in progress at once over all executors.
     pub peak_workers: u32,
+    /// Where APScheduler 3.11's scheduler froze for good (CONTRACT rule 7a), if it did.
+    pub frozen: Option<Frozen>,
 }
 
 /// Simulates `file` from `start` (inclusive) to `end` (exclusive) on a virtual clock.
@@ -156,6 +158,7 @@ pub(crate) fn run_with(
         counts,
         pools: finished.pools,
         peak_workers: finished.peak_workers,
+        frozen: finished.frozen,
     })
 }
 
@@ -170,25 +173,29 @@ fn check_conservation(
 ) -> Result<(), SimError> {
     for (job, c) in file.jobs.iter().zip(counts) {
         let classified: u64 = Status::ALL.iter().map(|s| c.get(*s)).sum();
-        if job.trigger.jitter().is_some() {
-            // Jittered fires depend on the order of the draws, so a second walk would not
-            // meet the same fires.
-            continue;
-        }
         let fail = |error| SimError::Trigger {
             job: job.id.clone(),
             error,
         };
         let schedule = job.trigger.schedule(start).map_err(fail)?;
+        if job.trigger.jitter().is_some() || schedule.has_jitter() {
+            // Jittered fires depend on the order of the draws, so a second walk would not
+            // meet the same fires.
+            continue;
+        }
         let mut rng = JitterRng::new(seed);
         let mut now = ZonedTime::from_instant(start, Tz::Fixed(0)).map_err(|e| fail(e.into()))?;
         let mut prev = None;
         let mut fires = 0u64;
         let mut cursor = Cursor::default();
-        while let Some(n) = schedule
-            .next_fire_time_walking(prev.as_ref(), &now, &mut rng, &mut cursor)
-            .map_err(fail)?
-        {
+        loop {
+            let n =
+                match schedule.next_fire_time_walking(prev.as_ref(), &now, &mut rng, &mut cursor) {
+                    Ok(Some(n)) => n,
+                    // The fires end where the next one cannot be computed (rule 8).
+                    Ok(None) | Err(EvalError::AndTriggerLoops { .. }) => break,
+                    Err(error) => return Err(fail(error)),
+                };
             if n.instant() >= end || prev.is_some_and(|p: ZonedTime| n.instant() < p.instant()) {
                 break;
             }

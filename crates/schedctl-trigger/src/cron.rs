@@ -687,7 +687,7 @@ impl CronTrigger {
             Some(prev) => {
                 let candidate = now.instant().min(prev.utc_add(1)?.instant());
                 let start = ZonedTime::from_instant(candidate, tz)?;
-                if py_eq(&start, prev) {
+                if start.py_eq(prev) {
                     start.utc_add(1)?
                 } else {
                     start
@@ -883,16 +883,8 @@ impl CronTrigger {
     }
 
     /// Jitter, then the end date (APScheduler's `min(next_date, end_date)`).
-    fn finish(
-        &self,
-        mut next: ZonedTime,
-        rng: &mut JitterRng,
-    ) -> Result<Option<ZonedTime>, EvalError> {
-        if let Some(j) = self.jitter.filter(|j| *j != 0) {
-            // APScheduler adds the jitter to the wall clock (`datetime + timedelta`).
-            let delta = (rng.uniform(0.0, j as f64) * 1e6).round() as i64;
-            next = ZonedTime::from_wall(next.local_micros() + delta, next.fold(), next.tz())?;
-        }
+    fn finish(&self, next: ZonedTime, rng: &mut JitterRng) -> Result<Option<ZonedTime>, EvalError> {
+        let next = crate::jitter::wall_jitter(next, self.jitter, rng)?;
         match &self.end_date {
             Some(end) if end.py_cmp(&next).is_lt() => Ok(Some(*end)),
             _ => Ok(Some(next)),
@@ -994,6 +986,45 @@ fn set_civil(c: &mut Civil, field: CronField, v: u32) {
     }
 }
 
+/// Whether some wall time matches the fields of every one of `crons`: their hour, minute
+/// and second sets intersect, some year is allowed by all, and some date of one 400-year
+/// Gregorian cycle (which repeats weekdays and ISO weeks) matches every month, day, week and
+/// day_of_week field. False proves that they never fire at the same wall time.
+pub(crate) fn some_common_fire(crons: &[&CronTrigger]) -> bool {
+    let time = crons.iter().fold([!0u64; 3], |acc, c| {
+        let t = c.time_bits();
+        [acc[0] & t[0], acc[1] & t[1], acc[2] & t[2]]
+    });
+    if time.contains(&0) {
+        return false;
+    }
+    let mut year = 1970;
+    'years: loop {
+        for c in crons {
+            match c.fields[0].bits.next_from(year, 9999) {
+                None => return false,
+                Some(y) if y != year => {
+                    year = y;
+                    continue 'years;
+                }
+                Some(_) => {}
+            }
+        }
+        break;
+    }
+    (2000..2400).any(|y| {
+        (1..=12).any(|m| {
+            crons.iter().fold(!0u64, |days, c| {
+                if c.fields[1].bits.next_from(m, 12) == Some(m) {
+                    days & c.month_days(y, m)
+                } else {
+                    0
+                }
+            }) != 0
+        })
+    })
+}
+
 /// APScheduler's `datetime_ceil`: round up to a whole second through the instant.
 pub(crate) fn datetime_ceil(t: &ZonedTime) -> Result<ZonedTime, EvalError> {
     let micro = t.local_micros().rem_euclid(US_PER_SEC);
@@ -1001,24 +1032,6 @@ pub(crate) fn datetime_ceil(t: &ZonedTime) -> Result<ZonedTime, EvalError> {
         Ok(t.utc_add(US_PER_SEC - micro)?)
     } else {
         Ok(*t)
-    }
-}
-
-/// Python's `==` on aware datetimes: same IANA zone compares wall clocks; otherwise instants,
-/// but never equal when either wall time is ambiguous or missing (PEP 495's inter-zone rule).
-fn py_eq(a: &ZonedTime, b: &ZonedTime) -> bool {
-    match (a.tz(), b.tz()) {
-        (Tz::Zone(x), Tz::Zone(y)) if x == y => a.local_micros() == b.local_micros(),
-        _ => {
-            let fold_dependent = |t: &ZonedTime| match t.tz() {
-                Tz::Zone(z) => {
-                    let secs = t.local_micros().div_euclid(US_PER_SEC);
-                    z.offset_for_wall(secs, false) != z.offset_for_wall(secs, true)
-                }
-                Tz::Fixed(_) => false,
-            };
-            !fold_dependent(a) && !fold_dependent(b) && a.instant() == b.instant()
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use crate::cron::CronField;
 use crate::iso::IsoError;
+use crate::time::ZonedTime;
 
 /// What was wrong with one part of a trigger string.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -98,15 +99,37 @@ pub enum ErrorKind {
     /// An interval too long to represent.
     #[error("the interval is longer than 999,999,999 days")]
     IntervalTooLong,
+    /// A whole number outside what the field takes (a calendar interval's time of day).
+    #[error("`{field}` value `{value}` is outside 0 to {max}")]
+    OutOfRange {
+        field: &'static str,
+        value: i64,
+        max: u32,
+    },
+    /// A calendar interval whose years, months, weeks and days are all zero.
+    #[error("the interval must be at least 1 day long")]
+    ZeroCalendarInterval,
+    /// A calendar interval's `end_date` before its `start_date`.
+    #[error("end_date cannot be earlier than start_date")]
+    EndBeforeStart,
+    /// `and:` or `or:` without a bracketed trigger.
+    #[error("`{kind}` needs one or more bracketed triggers")]
+    NoChildren { kind: &'static str },
+    /// A `[` without its `]`.
+    #[error("`[` is never closed")]
+    UnclosedBracket,
+    /// A bracket after the bracketed triggers (or a `]` without `[`).
+    #[error("unexpected bracket: bracketed triggers come first, then `jitter=N`")]
+    StrayBracket,
 }
 
 impl ErrorKind {
     /// One line saying what would be right.
     pub fn help(&self) -> String {
         match self {
-            ErrorKind::UnknownKind { .. } => {
-                "a trigger starts with `cron:`, `crontab:`, `interval:` or `date:`".into()
-            }
+            ErrorKind::UnknownKind { .. } => "a trigger starts with `cron:`, `crontab:`, \
+                 `interval:`, `date:`, `calendarinterval:`, `and:` or `or:`"
+                .into(),
             ErrorKind::ExpectedField { .. } => {
                 "write fields as `FIELD=VALUE`, e.g. `cron:hour=2 minute=30`".into()
             }
@@ -144,6 +167,22 @@ impl ErrorKind {
             ErrorKind::IntervalTooLong => {
                 "Python's timedelta, and so APScheduler, holds at most 999,999,999 days".into()
             }
+            ErrorKind::OutOfRange { .. } => {
+                "the time of day: hour 0-23, minute 0-59, second 0-59".into()
+            }
+            ErrorKind::ZeroCalendarInterval => {
+                "give years, months, weeks or days, e.g. `calendarinterval:months=1 hour=9`".into()
+            }
+            ErrorKind::EndBeforeStart => {
+                "end_date is the last date that may fire; it cannot come before start_date".into()
+            }
+            ErrorKind::NoChildren { kind } => {
+                format!("e.g. `{kind}:[cron:day_of_week=mon-fri] [cron:hour=9]`")
+            }
+            ErrorKind::UnclosedBracket | ErrorKind::StrayBracket => {
+                "write each combined trigger in brackets: `or:[cron:hour=6] [cron:hour=18] jitter=60`"
+                    .into()
+            }
         }
     }
 }
@@ -154,6 +193,10 @@ fn fields_of(kind: &str) -> &'static str {
             "year month day week day_of_week hour minute second start_date end_date timezone jitter dst_gap dst_fold"
         }
         "interval" => "weeks days hours minutes seconds start_date end_date timezone jitter",
+        "calendarinterval" => {
+            "years months weeks days hour minute second start_date end_date timezone jitter"
+        }
+        "and" | "or" => "bracketed triggers, then jitter",
         _ => "run_date timezone",
     }
 }
@@ -275,13 +318,44 @@ impl fmt::Display for ParseErrors {
 
 impl std::error::Error for ParseErrors {}
 
-/// A failure while evaluating a valid trigger: the next fire would lie past year 9999.
+/// A failure while evaluating a valid trigger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EvalError {
     /// A date computation left Python's datetime range (years 1 to 9999).
     #[error("the next fire time would be outside years 1 to 9999")]
     OutOfRange,
+    /// A calendar interval whose first date (the scheduler start's, without `start_date`)
+    /// lies after its `end_date`: APScheduler refuses to make such a trigger.
+    #[error("end_date cannot be earlier than start_date (the scheduler start's date, as none was given)")]
+    EndBeforeStart,
+    /// A calendar interval whose dates never leave a DST gap (APScheduler loops for ever).
+    #[error("the calendar interval's time of day falls in a DST gap on every date it tries")]
+    CalendarStuck,
+    /// APScheduler 3.11's AndTrigger never returns after the fire `after`: given a previous
+    /// fire time its children ignore the raised `now`, and they disagree (`disagree` holds
+    /// the earliest and the latest of their answers).
+    #[error(
+        "APScheduler 3.11's AndTrigger never returns after the fire at {}: its triggers disagree \
+         (next fires {} and {}) and, given a previous fire time, they ignore the raised `now`, \
+         so the scheduler thread loops for ever (every job stops)",
+        canonical(after),
+        canonical(&disagree.0),
+        canonical(&disagree.1)
+    )]
+    AndTriggerLoops {
+        after: ZonedTime,
+        disagree: (ZonedTime, ZonedTime),
+    },
+    /// An `and` whose children disagreed for millions of rounds before its first fire.
+    #[error("the `and` trigger's children found no common fire in 2,000,000 rounds of search")]
+    AndSearchTooLong,
+}
+
+/// A raw fire as it reads on the clock (a DST-gap wall time moved to where it really is).
+fn canonical(t: &ZonedTime) -> String {
+    t.canonical_in(t.tz())
+        .map_or_else(|_| t.to_string(), |c| c.to_string())
 }
 
 impl From<crate::time::OutOfRange> for EvalError {

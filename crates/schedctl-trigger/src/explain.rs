@@ -1,10 +1,11 @@
 //! Explanations: a trigger in plain English (APScheduler's hidden defaults spelled out), and
 //! why an instant is or is not one of its fires.
 
+use crate::calendar::{CalendarIntervalTrigger, CALENDAR_UNITS};
 use crate::cron::{CronField, CronTrigger, Expr, Field};
 use crate::interval::INTERVAL_UNITS;
 use crate::time::{Instant, Tz, ZonedTime};
-use crate::trigger::Trigger;
+use crate::trigger::{CombiningTrigger, Trigger};
 
 /// One line per field of a cron trigger: the field, its expression, and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +114,93 @@ pub fn explain(trigger: &Trigger) -> Explanation {
                 notes: vec![format!("zone {}", d.zone())],
             }
         }
+        Trigger::CalendarInterval(c) => explain_calendar(c),
+        Trigger::And(c) | Trigger::Or(c) => explain_combination(trigger.kind() == "and", c),
+    }
+}
+
+fn explain_calendar(c: &CalendarIntervalTrigger) -> Explanation {
+    let every: Vec<String> = CALENDAR_UNITS
+        .iter()
+        .zip(c.units())
+        .filter(|(_, v)| *v != 0)
+        .map(|(u, v)| format!("{v} {u}"))
+        .collect();
+    let [h, m, s] = c.time_of_day();
+    let mut notes = vec![format!(
+        "zone {} (the time of day stays on the wall clock across DST changes)",
+        c.zone()
+    )];
+    match c.start_date() {
+        Some((y, mo, d)) => notes.push(format!(
+            "first fire {y:04}-{mo:02}-{d:02} at {h:02}:{m:02}:{s:02}, even when that lies before the scheduler starts (APScheduler then runs the missed fires at its first wake-up)"
+        )),
+        None => notes.push(
+            "no start_date: the first fire is on the date the scheduler starts (even when that time of day has passed)".into(),
+        ),
+    }
+    if let Some((y, mo, d)) = c.end_date() {
+        notes.push(format!("no fire after {y:04}-{mo:02}-{d:02}"));
+    }
+    let [years, months, ..] = c.units();
+    if years != 0 || months != 0 {
+        notes.push(
+            "years and months keep the day of month: a month without that day (29-31, or February 29) is skipped".into(),
+        );
+    }
+    notes.push(
+        "a date whose time of day falls in a DST gap is skipped; in a DST fold it fires at the first occurrence".into(),
+    );
+    if let Some(j) = c.jitter() {
+        notes.push(format!("each fire is delayed by up to {j} s at random"));
+    }
+    Explanation {
+        summary: format!(
+            "every {} at {h:02}:{m:02}:{s:02} wall-clock time",
+            every.join(" ")
+        ),
+        fields: Vec::new(),
+        notes,
+    }
+}
+
+fn explain_combination(and: bool, c: &CombiningTrigger) -> Explanation {
+    let mut notes: Vec<String> = c
+        .children()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("trigger {}: {t} ({})", i + 1, explain(t).summary))
+        .collect();
+    notes.push(format!("fires are written in zone {}", c.zone()));
+    if and {
+        notes.push("it ends when any trigger ends".into());
+        notes.push(
+            "APScheduler 3.11 freezes: once it has fired, it asks every trigger for its next fire after that one; unless all give the same instant it loops for ever in the scheduler thread, and every job stops (`schedctl next` and `schedctl lint` show the fire after which that happens)".into(),
+        );
+    } else {
+        notes.push("it ends when every trigger has ended".into());
+        notes.push(
+            "every trigger is handed the previous fire of the whole `or`: an interval counts from any trigger's fire, and a date trigger can only be the first fire".into(),
+        );
+    }
+    if let Some(j) = c.jitter() {
+        notes.push(format!("each fire is delayed by up to {j} s at random"));
+    }
+    let summary = if and {
+        format!(
+            "when all {} triggers give the same next fire",
+            c.children().len()
+        )
+    } else {
+        format!(
+            "at the earliest next fire of any of {} triggers",
+            c.children().len()
+        )
+    };
+    Explanation {
+        summary,
+        fields: Vec::new(),
+        notes,
     }
 }
 

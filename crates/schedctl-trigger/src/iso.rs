@@ -48,6 +48,9 @@ pub enum IsoError {
     /// The year is 0.
     #[error("year 0 is out of range")]
     Year,
+    /// A time of day where only a date is allowed.
+    #[error("expected a date without a time of day")]
+    NotADate,
 }
 
 impl IsoDateTime {
@@ -111,6 +114,36 @@ impl IsoDateTime {
             local_us: civil.to_local_us(),
             offset,
         })
+    }
+
+    /// Parses a date without a time of day (`2026-01-31` or `20260131`), as Python's
+    /// `date.fromisoformat` does: (year, month, day).
+    ///
+    /// ```
+    /// # use schedctl_trigger::IsoDateTime;
+    /// assert_eq!(IsoDateTime::parse_date("2026-01-31")?, (2026, 1, 31));
+    /// assert!(IsoDateTime::parse_date("2026-01-31T00:00:00").is_err());
+    /// # Ok::<(), schedctl_trigger::IsoError>(())
+    /// ```
+    pub fn parse_date(text: &str) -> Result<(i32, u32, u32), IsoError> {
+        let (year, month, day, rest) = parse_date(text.trim().as_bytes())?;
+        if !rest.is_empty() {
+            return Err(if matches!(rest[0], b'T' | b't' | b' ') {
+                IsoError::NotADate
+            } else {
+                IsoError::Shape
+            });
+        }
+        if year == 0 {
+            return Err(IsoError::Year);
+        }
+        if !(1..=12).contains(&month) {
+            return Err(IsoError::Month);
+        }
+        if day == 0 || day > crate::civil::days_in_month(year, month) {
+            return Err(IsoError::Day);
+        }
+        Ok((year, month, day))
     }
 
     /// The value as a zoned time: with its own offset when it has one, else read in `tz` the

@@ -4,6 +4,29 @@
 //! distribution from a [`JitterRng`] that the caller seeds, so the same seed gives the same
 //! fires on every machine and the library never reads a global generator or the clock.
 
+use crate::time::{OutOfRange, ZonedTime};
+
+/// APScheduler's `BaseTrigger._apply_jitter` for the triggers that return aware datetimes
+/// (cron, calendarinterval, and, or): `next + timedelta(seconds=random.uniform(0, jitter))`,
+/// which Python adds to the wall clock. No jitter, or zero, leaves `next` as it is.
+pub(crate) fn wall_jitter(
+    next: ZonedTime,
+    jitter: Option<i64>,
+    rng: &mut JitterRng,
+) -> Result<ZonedTime, OutOfRange> {
+    match jitter.filter(|j| *j != 0) {
+        None => Ok(next),
+        Some(j) => {
+            let delta = (rng.uniform(0.0, j as f64) * 1e6).round() as i64;
+            ZonedTime::from_wall(
+                next.local_micros().saturating_add(delta),
+                next.fold(),
+                next.tz(),
+            )
+        }
+    }
+}
+
 /// A small, fast, seedable generator (SplitMix64).
 ///
 /// ```

@@ -28,7 +28,9 @@
 //! ```
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod calendar;
 mod civil;
+mod combine;
 mod cron;
 mod dst;
 mod error;
@@ -36,11 +38,13 @@ mod explain;
 mod interval;
 mod iso;
 mod jitter;
+mod parse;
 mod time;
 mod trigger;
 mod walk;
 mod zone;
 
+pub use calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UNITS};
 pub use cron::{CronField, CronTrigger, Expr, Field};
 pub use dst::{apply as apply_dst, touch as dst_touch, DstPolicy, DstTouch, FoldPolicy, GapPolicy};
 pub use error::{ErrorKind, EvalError, ParseError, ParseErrors};
@@ -49,6 +53,6 @@ pub use interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};
 pub use iso::{IsoDateTime, IsoError};
 pub use jitter::JitterRng;
 pub use time::{Instant, OutOfRange, Tz, ZonedTime};
-pub use trigger::{Fires, Schedule, Trigger};
+pub use trigger::{CombiningTrigger, Fires, Schedule, Trigger};
 pub use walk::Cursor;
 pub use zone::{Zone, ZoneLookupError, TZDB_VERSION};

@@ -225,6 +225,25 @@ impl ZonedTime {
         }
     }
 
+    /// Python's `==` on aware datetimes: by wall clock in the same IANA zone (fold ignored),
+    /// else by instant, but never equal when either wall time is ambiguous or missing (PEP
+    /// 495's rule for comparisons across zones).
+    pub fn py_eq(&self, other: &ZonedTime) -> bool {
+        match (self.tz, other.tz) {
+            (Tz::Zone(x), Tz::Zone(y)) if x == y => self.local == other.local,
+            _ => {
+                let fold_dependent = |t: &ZonedTime| match t.tz {
+                    Tz::Zone(z) => {
+                        let secs = t.local.div_euclid(US_PER_SEC);
+                        z.offset_for_wall(secs, false) != z.offset_for_wall(secs, true)
+                    }
+                    Tz::Fixed(_) => false,
+                };
+                !fold_dependent(self) && !fold_dependent(other) && self.instant() == other.instant()
+            }
+        }
+    }
+
     /// APScheduler's `datetime_utc_add`: add `micros` to the instant, back in the same zone.
     pub(crate) fn utc_add(&self, micros: i64) -> Result<ZonedTime, OutOfRange> {
         ZonedTime::from_instant(self.instant().add_micros(micros), self.tz)

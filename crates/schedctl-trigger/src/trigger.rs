@@ -1,22 +1,22 @@
-//! Trigger strings: `KIND:FIELD=VALUE ...` → a validated [`Trigger`] → a [`Schedule`].
+//! A validated [`Trigger`] and its binding to a scheduler start, a [`Schedule`].
 //!
-//! Owns the text form of the contract (fields separated by whitespace or `;`, a word without
-//! `=` continuing the previous value), the canonical `Display` that parses back to an equal
-//! value, and the binding of a trigger to a scheduler start (an interval without `start_date`,
-//! a bare `date:`), after which fires can be asked for.
+//! Owns the trigger kinds as one enum, the canonical `Display` that parses back to an equal
+//! value (the text form itself is read in `parse`), and the binding of a trigger to a
+//! scheduler start (an interval without `start_date`, a bare `date:`, a calendar interval
+//! without `start_date`), after which fires can be asked for.
 
 use std::fmt;
-use std::str::FromStr;
 
-use crate::cron::{CronField, CronTrigger, FieldText};
+use crate::calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UNITS};
+use crate::combine::{and_next, or_next, Child};
+use crate::cron::CronTrigger;
 use crate::dst::{apply, touch, DstPolicy, FoldPolicy, GapPolicy};
-use crate::error::{ErrorKind, EvalError, ParseError, ParseErrors};
+use crate::error::EvalError;
 use crate::interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};
-use crate::iso::IsoDateTime;
 use crate::jitter::JitterRng;
 use crate::time::{Instant, Tz, ZonedTime};
 use crate::walk::Cursor;
-use crate::zone::{Zone, ZoneLookupError};
+use crate::zone::Zone;
 
 /// A parsed, validated trigger.
 ///
@@ -26,9 +26,12 @@ use crate::zone::{Zone, ZoneLookupError};
 /// assert_eq!(t.to_string(), "cron:day=last sun hour=0 timezone=UTC");
 /// let berlin = Trigger::parse_in("crontab:30 2 * * mon-fri", Zone::get("Europe/Berlin")?)?;
 /// assert_eq!(berlin.to_string().parse::<Trigger>()?, berlin);
+/// let either: Trigger = "or:[cron:hour=6] [cron:hour=18]".parse()?;
+/// assert_eq!(either.to_string(), "or:[cron:hour=6 timezone=UTC] [cron:hour=18 timezone=UTC]");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Trigger {
     /// `cron:` and `crontab:`.
     Cron(Box<CronTrigger>),
@@ -36,187 +39,92 @@ pub enum Trigger {
     Interval(IntervalTrigger),
     /// `date:`.
     Date(DateTrigger),
+    /// `calendarinterval:` (APScheduler 3.11's `CalendarIntervalTrigger`).
+    CalendarInterval(CalendarIntervalTrigger),
+    /// `and:[T1] [T2] ...` (APScheduler 3.11's `AndTrigger`).
+    And(CombiningTrigger),
+    /// `or:[T1] [T2] ...` (APScheduler 3.11's `OrTrigger`).
+    Or(CombiningTrigger),
 }
 
-const KINDS: [&str; 4] = ["cron", "crontab", "interval", "date"];
-
-/// A word of the body and its byte offset in the whole string.
-struct Word<'a> {
-    text: &'a str,
-    at: usize,
+/// The children and jitter of an `and:` or `or:` trigger.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CombiningTrigger {
+    pub(crate) children: Vec<Trigger>,
+    pub(crate) jitter: Option<i64>,
+    /// The default zone at parse time: fires are written in it.
+    pub(crate) zone: Zone,
 }
 
-fn words(body: &str, base: usize, seps: fn(char) -> bool) -> Vec<Word<'_>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in body.char_indices() {
-        if seps(c) {
-            if let Some(s) = start.take() {
-                out.push(Word {
-                    text: &body[s..i],
-                    at: base + s,
-                });
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-    }
-    if let Some(s) = start {
-        out.push(Word {
-            text: &body[s..],
-            at: base + s,
-        });
-    }
-    out
-}
-
-/// One `FIELD=VALUE` of the body, the value joined with spaces across continuation words.
-struct FieldSpec {
-    key: String,
-    key_at: usize,
-    value: String,
-    value_at: usize,
-    value_end: usize,
-}
-
-impl FieldSpec {
-    fn span(&self) -> std::ops::Range<usize> {
-        self.value_at..self.value_end.max(self.value_at + 1)
+impl CombiningTrigger {
+    /// The combined triggers, in the order given.
+    pub fn children(&self) -> &[Trigger] {
+        &self.children
     }
 
-    fn key_span(&self) -> std::ops::Range<usize> {
-        self.key_at..self.key_at + self.key.len().max(1)
+    /// The most seconds a fire may be delayed at random.
+    pub fn jitter(&self) -> Option<i64> {
+        self.jitter
     }
-}
 
-fn split_fields(body: &str, base: usize, errors: &mut Vec<ParseError>) -> Vec<FieldSpec> {
-    let mut fields: Vec<FieldSpec> = Vec::new();
-    for w in words(body, base, |c| c.is_whitespace() || c == ';') {
-        if let Some((key, value)) = w.text.split_once('=') {
-            if fields.iter().any(|f| f.key == key) {
-                errors.push(ParseError::new(
-                    w.at..w.at + key.len().max(1),
-                    ErrorKind::DuplicateField { field: key.into() },
-                ));
-                continue;
-            }
-            let value_at = w.at + key.len() + 1;
-            fields.push(FieldSpec {
-                key: key.into(),
-                key_at: w.at,
-                value: value.into(),
-                value_at,
-                value_end: value_at + value.len(),
-            });
-        } else if let Some(last) = fields.last_mut() {
-            last.value.push(' ');
-            last.value.push_str(w.text);
-            last.value_end = w.at + w.text.len();
-        } else {
-            errors.push(ParseError::new(
-                w.at..w.at + w.text.len(),
-                ErrorKind::ExpectedField {
-                    word: w.text.into(),
-                },
-            ));
-        }
+    /// The zone fires are written in (the scheduler's default zone).
+    pub fn zone(&self) -> Zone {
+        self.zone
     }
-    fields
-}
-
-/// Python's `int()` on a field value: optional sign, digits, `_` between digits.
-fn parse_int(field: &'static str, spec: &FieldSpec) -> Result<i64, ParseError> {
-    let bad = || {
-        ParseError::new(
-            spec.span(),
-            ErrorKind::BadInteger {
-                field,
-                text: spec.value.clone(),
-            },
-        )
-    };
-    let t = spec.value.trim();
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-    {
-        return Err(bad());
-    }
-    let v: i64 = digits.replace('_', "").parse().map_err(|_| bad())?;
-    Ok(if neg { -v } else { v })
-}
-
-fn lookup_zone(name: &str, span: std::ops::Range<usize>) -> Result<Zone, ParseError> {
-    Zone::get(name).map_err(|e| {
-        let suggestion = match e {
-            ZoneLookupError::Unknown { suggestion } => suggestion,
-            ZoneLookupError::Corrupt => None,
-        };
-        ParseError::new(
-            span,
-            ErrorKind::UnknownZone {
-                name: name.into(),
-                suggestion,
-            },
-        )
-    })
-}
-
-fn parse_date_field(
-    field: &'static str,
-    spec: &FieldSpec,
-    zone: Zone,
-) -> Result<ZonedTime, ParseError> {
-    let iso = IsoDateTime::parse(&spec.value).map_err(|error| {
-        ParseError::new(
-            spec.span(),
-            ErrorKind::BadDate {
-                field,
-                text: spec.value.clone(),
-                error,
-            },
-        )
-    })?;
-    iso.resolve(Tz::Zone(zone))
-        .map_err(|_| ParseError::new(spec.span(), ErrorKind::DateOutOfRange { field }))
 }
 
 impl Trigger {
-    /// Parses a trigger string whose zone, unless it names one with `timezone=`, is `zone`
-    /// (the scheduler's default zone). All errors of the string are reported together.
-    pub fn parse_in(text: &str, zone: Zone) -> Result<Trigger, ParseErrors> {
-        let mut errors = Vec::new();
-        let trigger = parse_body(text, zone, &mut errors);
-        match trigger {
-            Some(t) if errors.is_empty() => Ok(t),
-            _ => {
-                errors.sort_by_key(|e| e.span().start);
-                Err(ParseErrors::new(text, errors))
-            }
-        }
-    }
-
     /// The zone that fires are computed and written in.
     pub fn zone(&self) -> Zone {
         match self {
             Trigger::Cron(c) => c.zone(),
             Trigger::Interval(i) => i.zone(),
             Trigger::Date(d) => d.zone(),
+            Trigger::CalendarInterval(c) => c.zone(),
+            Trigger::And(c) | Trigger::Or(c) => c.zone(),
         }
     }
 
-    /// The same trigger with another DST policy; `None` for interval and date triggers, which
-    /// count absolute time and have no gaps or folds.
+    /// The kind as written before the `:` (`crontab:` reads back as `cron`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::Cron(_) => "cron",
+            Trigger::Interval(_) => "interval",
+            Trigger::Date(_) => "date",
+            Trigger::CalendarInterval(_) => "calendarinterval",
+            Trigger::And(_) => "and",
+            Trigger::Or(_) => "or",
+        }
+    }
+
+    /// The same trigger with another DST policy: a cron trigger, or a combination whose cron
+    /// children all take it; `None` when no part of the trigger is a cron trigger (interval
+    /// and date triggers count absolute time, a calendar interval has its own DST rule).
     pub fn with_dst(&self, dst: DstPolicy) -> Option<Trigger> {
         match self {
             Trigger::Cron(c) => Some(Trigger::Cron(Box::new(c.with_dst(dst)))),
+            Trigger::And(c) | Trigger::Or(c) => {
+                let mut any = false;
+                let children = c
+                    .children
+                    .iter()
+                    .map(|t| match t.with_dst(dst) {
+                        Some(t) => {
+                            any = true;
+                            t
+                        }
+                        None => t.clone(),
+                    })
+                    .collect();
+                let combined = CombiningTrigger {
+                    children,
+                    ..c.clone()
+                };
+                any.then(|| match self {
+                    Trigger::And(_) => Trigger::And(combined),
+                    _ => Trigger::Or(combined),
+                })
+            }
             _ => None,
         }
     }
@@ -227,11 +135,19 @@ impl Trigger {
             Trigger::Cron(c) => c.jitter(),
             Trigger::Interval(i) => i.jitter(),
             Trigger::Date(_) => None,
+            Trigger::CalendarInterval(c) => c.jitter(),
+            Trigger::And(c) | Trigger::Or(c) => c.jitter(),
         }
     }
 
     /// Binds the trigger to the instant the scheduler starts: an interval without
-    /// `start_date` starts one interval later, a bare `date:` fires at that instant.
+    /// `start_date` starts one interval later, a bare `date:` fires at that instant, a
+    /// calendar interval without `start_date` starts on that instant's date; a combination
+    /// binds each child.
+    ///
+    /// Errors: [`EvalError::EndBeforeStart`] for a calendar interval whose `end_date` lies
+    /// before that date (APScheduler's `ValueError` when the trigger is made);
+    /// [`EvalError::OutOfRange`] past year 9999.
     ///
     /// ```
     /// # use schedctl_trigger::{Instant, Trigger};
@@ -255,190 +171,28 @@ impl Trigger {
                 },
                 zone: d.zone,
             },
+            Trigger::CalendarInterval(c) => Bound::Calendar {
+                start: c.anchored_start(scheduler_start)?,
+                trigger: c.clone(),
+            },
+            Trigger::And(c) | Trigger::Or(c) => {
+                let children = c
+                    .children
+                    .iter()
+                    .map(|t| t.schedule(scheduler_start))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let combined = Combined {
+                    children,
+                    jitter: c.jitter,
+                    zone: c.zone,
+                };
+                match self {
+                    Trigger::And(_) => Bound::And(combined),
+                    _ => Bound::Or(combined),
+                }
+            }
         };
         Ok(Schedule { bound })
-    }
-}
-
-fn parse_body(text: &str, default_zone: Zone, errors: &mut Vec<ParseError>) -> Option<Trigger> {
-    let Some((kind_raw, body)) = text.split_once(':') else {
-        errors.push(ParseError::new(
-            0..text.len().max(1),
-            ErrorKind::UnknownKind {
-                kind: text.trim().into(),
-            },
-        ));
-        return None;
-    };
-    let kind = kind_raw.trim();
-    let body_at = kind_raw.len() + 1;
-    if !KINDS.contains(&kind) {
-        let lead = kind_raw.len() - kind_raw.trim_start().len();
-        errors.push(ParseError::new(
-            lead..lead + kind.len().max(1),
-            ErrorKind::UnknownKind { kind: kind.into() },
-        ));
-        return None;
-    }
-    if kind == "crontab" {
-        let parts = words(body, body_at, char::is_whitespace);
-        if parts.len() != 5 {
-            errors.push(ParseError::new(
-                body_at..text.len().max(body_at + 1),
-                ErrorKind::CrontabFieldCount { found: parts.len() },
-            ));
-            return None;
-        }
-        let at = |i: usize| {
-            Some(FieldText {
-                text: parts[i].text,
-                offset: parts[i].at,
-            })
-        };
-        // from_crontab: minute hour day month day_of_week
-        let given = [None, at(3), at(2), None, at(4), at(1), at(0), None];
-        return CronTrigger::build(
-            given,
-            default_zone,
-            None,
-            None,
-            None,
-            DstPolicy::default(),
-            errors,
-        )
-        .map(|c| Trigger::Cron(Box::new(c)));
-    }
-    let mut fields = split_fields(body, body_at, errors);
-    let mut zone = default_zone;
-    if let Some(i) = fields.iter().position(|f| f.key == "timezone") {
-        let spec = fields.remove(i);
-        match lookup_zone(spec.value.trim(), spec.span()) {
-            Ok(z) => zone = z,
-            Err(e) => errors.push(e),
-        }
-    }
-    let take = |fields: &mut Vec<FieldSpec>, name: &str| -> Option<FieldSpec> {
-        let i = fields.iter().position(|f| f.key == name)?;
-        Some(fields.remove(i))
-    };
-    let mut date = |spec: Option<FieldSpec>, name: &'static str| -> Option<ZonedTime> {
-        parse_date_field(name, &spec?, zone)
-            .map_err(|e| errors.push(e))
-            .ok()
-    };
-    let unknown = |kind: &'static str, spec: &FieldSpec| {
-        ParseError::new(
-            spec.key_span(),
-            ErrorKind::UnknownField {
-                kind,
-                field: spec.key.clone(),
-            },
-        )
-    };
-    if kind == "date" {
-        let run_date = date(take(&mut fields, "run_date"), "run_date");
-        errors.extend(fields.iter().map(|spec| unknown("date", spec)));
-        return Some(Trigger::Date(DateTrigger { run_date, zone }));
-    }
-    let start_date = date(take(&mut fields, "start_date"), "start_date");
-    let end_date = date(take(&mut fields, "end_date"), "end_date");
-    let jitter = take(&mut fields, "jitter")
-        .and_then(|spec| parse_int("jitter", &spec).map_err(|e| errors.push(e)).ok());
-    if kind == "cron" {
-        let mut dst = DstPolicy::default();
-        if let Some(p) = policy(
-            take(&mut fields, "dst_gap"),
-            "dst_gap",
-            GapPolicy::from_name,
-            GapPolicy::NAMES,
-            errors,
-        ) {
-            dst.gap = p;
-        }
-        if let Some(p) = policy(
-            take(&mut fields, "dst_fold"),
-            "dst_fold",
-            FoldPolicy::from_name,
-            FoldPolicy::NAMES,
-            errors,
-        ) {
-            dst.fold = p;
-        }
-        let mut given: [Option<FieldText<'_>>; 8] = Default::default();
-        for spec in &fields {
-            match CronField::from_name(&spec.key) {
-                Some(f) => {
-                    given[f as usize] = Some(FieldText {
-                        text: &spec.value,
-                        offset: spec.value_at,
-                    })
-                }
-                None => errors.push(unknown("cron", spec)),
-            }
-        }
-        return CronTrigger::build(given, zone, start_date, end_date, jitter, dst, errors)
-            .map(|c| Trigger::Cron(Box::new(c)));
-    }
-    let mut units = [None; 5];
-    for spec in &fields {
-        match INTERVAL_UNITS.iter().position(|u| *u == spec.key) {
-            Some(i) => match parse_int(INTERVAL_UNITS[i], spec) {
-                Ok(v) => units[i] = Some(v),
-                Err(e) => errors.push(e),
-            },
-            None => errors.push(unknown("interval", spec)),
-        }
-    }
-    // Python's timedelta holds at most 999,999,999 days.
-    let seconds: i128 = units
-        .iter()
-        .zip([604_800i128, 86_400, 3_600, 60, 1])
-        .map(|(v, s)| i128::from(v.unwrap_or(0)) * s)
-        .sum();
-    if seconds.abs() >= 1_000_000_000 * 86_400 {
-        errors.push(ParseError::new(
-            body_at..text.len().max(body_at + 1),
-            ErrorKind::IntervalTooLong,
-        ));
-    }
-    Some(Trigger::Interval(IntervalTrigger {
-        units,
-        zone,
-        start_date,
-        end_date,
-        jitter,
-    }))
-}
-
-/// A DST policy field (`dst_gap`, `dst_fold`), or an error saying which names it takes.
-fn policy<P>(
-    spec: Option<FieldSpec>,
-    field: &'static str,
-    from_name: fn(&str) -> Option<P>,
-    allowed: &'static str,
-    errors: &mut Vec<ParseError>,
-) -> Option<P> {
-    let spec = spec?;
-    let found = from_name(spec.value.trim());
-    if found.is_none() {
-        errors.push(ParseError::new(
-            spec.span(),
-            ErrorKind::BadPolicy {
-                field,
-                value: spec.value.clone(),
-                allowed,
-            },
-        ));
-    }
-    found
-}
-
-impl FromStr for Trigger {
-    type Err = ParseErrors;
-
-    /// Parses with `UTC` as the default zone; see [`Trigger::parse_in`].
-    fn from_str(s: &str) -> Result<Trigger, ParseErrors> {
-        Trigger::parse_in(s, Zone::utc())
     }
 }
 
@@ -508,6 +262,44 @@ impl fmt::Display for Trigger {
                 write_date(f, "run_date", &d.run_date())?;
                 write!(f, " timezone={}", d.zone())
             }
+            Trigger::CalendarInterval(c) => {
+                f.write_str("calendarinterval:")?;
+                let mut sep = "";
+                for (unit, v) in CALENDAR_UNITS.iter().zip(c.units()) {
+                    if v != 0 {
+                        write!(f, "{sep}{unit}={v}")?;
+                        sep = " ";
+                    }
+                }
+                for (name, v) in CALENDAR_TIME_FIELDS.iter().zip(c.time_of_day()) {
+                    if v != 0 {
+                        write!(f, " {name}={v}")?;
+                    }
+                }
+                if let Some(d) = c.start_text() {
+                    write!(f, " start_date={d}")?;
+                }
+                if let Some(d) = c.end_text() {
+                    write!(f, " end_date={d}")?;
+                }
+                write!(f, " timezone={}", c.zone())?;
+                if let Some(j) = c.jitter() {
+                    write!(f, " jitter={j}")?;
+                }
+                Ok(())
+            }
+            Trigger::And(c) | Trigger::Or(c) => {
+                write!(f, "{}:", self.kind())?;
+                let mut sep = "";
+                for child in &c.children {
+                    write!(f, "{sep}[{child}]")?;
+                    sep = " ";
+                }
+                if let Some(j) = c.jitter {
+                    write!(f, " jitter={j}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -529,6 +321,43 @@ enum Bound {
         run_date: ZonedTime,
         zone: Zone,
     },
+    Calendar {
+        trigger: CalendarIntervalTrigger,
+        /// The first date, days since 1970-01-01.
+        start: i64,
+    },
+    And(Combined),
+    Or(Combined),
+}
+
+/// The bound children of an `and` or `or`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Combined {
+    children: Vec<Schedule>,
+    jitter: Option<i64>,
+    zone: Zone,
+}
+
+impl Child for Schedule {
+    fn next_fire_time(
+        &self,
+        prev: Option<&ZonedTime>,
+        now: &ZonedTime,
+        rng: &mut JitterRng,
+    ) -> Result<Option<ZonedTime>, EvalError> {
+        Schedule::next_fire_time(self, prev, now, rng)
+    }
+
+    fn ignores_now(&self) -> bool {
+        matches!(self.bound, Bound::Date { .. } | Bound::Calendar { .. })
+    }
+
+    fn plain_cron(&self) -> Option<&CronTrigger> {
+        match &self.bound {
+            Bound::Cron(c) if c.dst().is_default() && c.jitter().is_none_or(|j| j == 0) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 impl Schedule {
@@ -571,6 +400,9 @@ impl Schedule {
             } else {
                 None
             }),
+            Bound::Calendar { trigger, start } => trigger.next_fire_time(*start, prev, rng),
+            Bound::And(c) => and_next(&c.children, c.jitter, prev, now, rng),
+            Bound::Or(c) => or_next(&c.children, c.jitter, prev, now, rng),
         }
     }
 
@@ -621,6 +453,13 @@ impl Schedule {
             Bound::Cron(c) => c.jitter(),
             Bound::Interval { trigger, .. } => trigger.jitter(),
             Bound::Date { .. } => None,
+            Bound::Calendar { trigger, .. } => trigger.jitter(),
+            Bound::And(c) | Bound::Or(c) => {
+                if c.children.iter().any(Schedule::has_jitter) {
+                    return true;
+                }
+                c.jitter
+            }
         };
         jitter.is_some_and(|j| j != 0)
     }
@@ -631,6 +470,8 @@ impl Schedule {
             Bound::Cron(c) => c.zone(),
             Bound::Interval { trigger, .. } => trigger.zone(),
             Bound::Date { zone, .. } => *zone,
+            Bound::Calendar { trigger, .. } => trigger.zone(),
+            Bound::And(c) | Bound::Or(c) => c.zone,
         }
     }
 
