@@ -1,5 +1,5 @@
-//! Replays `fixtures/conformance/next.jsonl` (APScheduler 3.11.3's answers, see the README
-//! there) through the trigger library, evaluated step for step as `schedctl next` does.
+//! Replays `fixtures/conformance/next.jsonl` and `next-more.jsonl` (APScheduler 3.11.3's
+//! answers, see the README there) through the trigger library, evaluated step for step as `schedctl next` does.
 
 use std::error::Error;
 
@@ -7,7 +7,8 @@ use schedctl_tests::{fixtures_dir, read_jsonl};
 use schedctl_trigger::{IsoDateTime, Trigger, Tz, Zone};
 use serde::Deserialize;
 
-/// One line of the corpus: either `fires` (possibly empty) or `error`.
+/// One line of the corpus: `fires` (possibly empty), `error`, or both (fires, then an
+/// AndTrigger loop).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
@@ -20,26 +21,38 @@ struct Case {
     error: Option<String>,
 }
 
-/// The first `count` fires as RFC 3339 strings, or the first error of the chain.
-fn evaluate(case: &Case) -> Result<Vec<String>, Box<dyn Error>> {
-    let zone = Zone::get(&case.tz).map_err(|e| format!("unknown zone `{}`: {e:?}", case.tz))?;
-    let trigger = Trigger::parse_in(&case.trigger, zone)?;
-    let tz = Tz::Zone(zone);
-    let from = IsoDateTime::parse(&case.from)?
-        .resolve(tz)?
-        .canonical_in(tz)?;
-    let schedule = trigger.schedule(from.instant())?;
-    let fires = schedule
-        .fires_from(from, 0)?
-        .take(case.count)
-        .map(|fire| fire.map(|t| t.to_string()))
-        .collect::<Result<_, _>>()?;
-    Ok(fires)
+/// The fires found (at most `count`, as RFC 3339 strings) and the error that ended the walk,
+/// if one did: `schedctl next` prints the same fires, then the error.
+fn evaluate(case: &Case) -> (Vec<String>, Option<String>) {
+    let mut fires = Vec::new();
+    let outcome = (|| -> Result<(), Box<dyn Error>> {
+        let zone = Zone::get(&case.tz).map_err(|e| format!("unknown zone `{}`: {e:?}", case.tz))?;
+        let trigger = Trigger::parse_in(&case.trigger, zone)?;
+        let tz = Tz::Zone(zone);
+        let from = IsoDateTime::parse(&case.from)?
+            .resolve(tz)?
+            .canonical_in(tz)?;
+        let schedule = trigger.schedule(from.instant())?;
+        for fire in schedule.fires_from(from, 0)?.take(case.count) {
+            fires.push(fire?.to_string());
+        }
+        Ok(())
+    })();
+    (fires, outcome.err().map(|e| e.to_string()))
 }
 
-#[test]
-fn every_case_matches_apscheduler() {
-    let path = fixtures_dir().join("conformance/next.jsonl");
+/// How many cases of each kind a corpus must hold (so no branch of the replay is dead).
+struct Expect {
+    fire_cases: usize,
+    error_cases: usize,
+    loop_cases: usize,
+}
+
+/// Replays every case of `corpus` (under fixtures/): the same fires, the same instants and
+/// offsets; an error where APScheduler raised one; for an AndTrigger loop, the fires before
+/// it and then an error.
+fn replay(corpus: &str, expect: Expect) {
+    let path = fixtures_dir().join(corpus);
     let lines = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read `{}`: {e}", path.display()))
         .lines()
@@ -47,37 +60,41 @@ fn every_case_matches_apscheduler() {
     let cases: Vec<Case> =
         read_jsonl(&path).unwrap_or_else(|e| panic!("corpus does not parse: {e}"));
 
-    let (mut fire_cases, mut error_cases) = (0, 0);
+    let (mut fire_cases, mut error_cases, mut loop_cases) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in &cases {
-        let got = evaluate(case);
-        match (&case.fires, &case.error, got) {
-            (Some(expected), None, Ok(got)) => {
+        let (got, error) = evaluate(case);
+        let head = format!(
+            "{} `{}` --tz {} --from {}",
+            case.id, case.trigger, case.tz, case.from
+        );
+        match (&case.fires, &case.error) {
+            (Some(expected), None) => {
                 fire_cases += 1;
-                if &got != expected {
+                if &got != expected || error.is_some() {
                     failures.push(format!(
-                        "{} `{}` --tz {} --from {}\n  expected {expected:?}\n  got      {got:?}",
-                        case.id, case.trigger, case.tz, case.from
+                        "{head}\n  expected {expected:?}\n  got      {got:?} then {error:?}"
                     ));
                 }
             }
-            (Some(expected), None, Err(e)) => {
-                fire_cases += 1;
-                failures.push(format!(
-                    "{} `{}` --tz {} --from {}\n  expected {expected:?}\n  got      error: {e}",
-                    case.id, case.trigger, case.tz, case.from
-                ));
-            }
-            (None, Some(_), Err(_)) => error_cases += 1,
-            (None, Some(expected), Ok(got)) => {
+            (None, Some(expected)) => {
                 error_cases += 1;
-                failures.push(format!(
-                    "{} `{}` --tz {} --from {}\n  expected error: {expected}\n  got      {got:?}",
-                    case.id, case.trigger, case.tz, case.from
-                ));
+                if error.is_none() {
+                    failures.push(format!(
+                        "{head}\n  expected error: {expected}\n  got      {got:?}"
+                    ));
+                }
             }
-            _ => failures.push(format!(
-                "{}: a case needs exactly one of `fires` and `error`",
+            (Some(expected), Some(why)) => {
+                loop_cases += 1;
+                if &got != expected || error.is_none() {
+                    failures.push(format!(
+                        "{head}\n  expected {expected:?} then error: {why}\n  got      {got:?} then {error:?}"
+                    ));
+                }
+            }
+            (None, None) => failures.push(format!(
+                "{}: a case needs `fires`, `error` or both",
                 case.id
             )),
         }
@@ -91,14 +108,41 @@ fn every_case_matches_apscheduler() {
         failures.join("\n")
     );
     assert_eq!(
-        fire_cases + error_cases,
+        fire_cases + error_cases + loop_cases,
         lines,
         "every line of `{}` is a case, and every case is checked",
         path.display()
     );
-    // Both kinds are present, so neither branch above is dead.
     assert!(
-        fire_cases > 1000 && error_cases > 10,
-        "{fire_cases} fire cases, {error_cases} error cases"
+        fire_cases >= expect.fire_cases
+            && error_cases >= expect.error_cases
+            && loop_cases >= expect.loop_cases,
+        "{fire_cases} fire cases, {error_cases} error cases, {loop_cases} loop cases"
+    );
+}
+
+#[test]
+fn every_case_matches_apscheduler() {
+    replay(
+        "conformance/next.jsonl",
+        Expect {
+            fire_cases: 1000,
+            error_cases: 10,
+            loop_cases: 0,
+        },
+    );
+}
+
+/// calendarinterval, and, or: 550 cases with fires, 82 where APScheduler's AndTrigger loops
+/// after some fires, 68 errors.
+#[test]
+fn every_calendarinterval_and_or_case_matches_apscheduler() {
+    replay(
+        "conformance/next-more.jsonl",
+        Expect {
+            fire_cases: 550,
+            error_cases: 68,
+            loop_cases: 82,
+        },
     );
 }

@@ -1,10 +1,11 @@
-//! Replays every simulation case of the APScheduler corpus (`fixtures/conformance/sim/`,
+//! Replays every simulation case of the APScheduler corpora (`fixtures/conformance/sim/` and
+//! `sim-more/`,
 //! computed by the oracle's reference scheduler): the same ledger, fire by fire (job, status,
 //! worker, fire/start/end instants) and the same summary and peak of busy workers.
 
 use schedctl_core::{simulate, JobFile, Status};
 use schedctl_tests::{fixtures_dir, read_jsonl};
-use schedctl_trigger::{Instant, IsoDateTime, Tz};
+use schedctl_trigger::{Instant, IsoDateTime, Tz, ZonedTime};
 
 fn instant(text: &str, tz: Tz) -> Instant {
     IsoDateTime::parse(text)
@@ -18,15 +19,28 @@ fn opt_instant(v: &serde_json::Value) -> Option<Instant> {
 
 #[test]
 fn every_simulation_case_matches_the_reference_ledger() {
-    let dir = fixtures_dir().join("conformance/sim");
+    replay("conformance/sim", 50, 0);
+}
+
+/// Job files with calendarinterval, and and or triggers, 7 of them freezing the scheduler.
+#[test]
+fn every_new_trigger_simulation_case_matches_the_reference_ledger() {
+    replay("conformance/sim-more", 43, 7);
+}
+
+/// Replays every `<id>.toml` of `dir` (under fixtures/): `count` cases, `frozen` of which
+/// freeze the scheduler (CONTRACT rule 7a).
+fn replay(dir: &str, count: usize, frozen: usize) {
+    let dir = fixtures_dir().join(dir);
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixtures/conformance/sim exists")
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     cases.sort();
-    assert_eq!(cases.len(), 50, "the public corpus has 50 cases");
+    assert_eq!(cases.len(), count, "the public corpus has {count} cases");
     let mut failures = Vec::new();
+    let mut frozen_cases = 0;
     for path in &cases {
         let source = std::fs::read_to_string(path).expect("readable");
         let window: Vec<&str> = source
@@ -84,6 +98,17 @@ fn every_simulation_case_matches_the_reference_ledger() {
                 ));
             }
         }
+        let got_frozen = sim.frozen.map(|f| {
+            let at = ZonedTime::from_instant(f.at, tz).map(|z| z.to_string());
+            serde_json::json!({"job": file.jobs[f.job].id, "at": at.unwrap_or_default()})
+        });
+        frozen_cases += usize::from(got_frozen.is_some());
+        if summary.get("frozen") != got_frozen.as_ref() {
+            failures.push(format!(
+                "{name}: frozen expected {:?}, got {got_frozen:?}",
+                summary.get("frozen")
+            ));
+        }
         if summary["peak_workers"].as_u64() != Some(u64::from(sim.peak_workers)) {
             failures.push(format!(
                 "{name}: peak_workers expected {}, got {}",
@@ -98,4 +123,5 @@ fn every_simulation_case_matches_the_reference_ledger() {
         cases.len(),
         failures.join("\n")
     );
+    assert_eq!(frozen_cases, frozen, "cases that freeze the scheduler");
 }
