@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use schedctl_trigger::{Expr, Instant, JitterRng, Trigger, Tz, ZonedTime};
+use schedctl_trigger::{
+    CalendarIntervalTrigger, EvalError, Expr, Instant, JitterRng, Trigger, Tz, ZonedTime,
+};
 
 use crate::duration::Micros;
 use crate::jobfile::JobFile;
@@ -36,11 +38,19 @@ pub enum LintCode {
     IntervalWithoutStart,
     /// Jitter as long as the period between fires.
     JitterOverPeriod,
+    /// An `and` that APScheduler 3.11 loops on for ever after a fire: the scheduler freezes.
+    AndFreezes,
+    /// A calendar interval whose first fire lies before the start: APScheduler replays it.
+    CalendarintervalPastStart,
+    /// A calendar interval that skips dates (a day some months lack, a time in a DST gap).
+    CalendarintervalSkips,
+    /// An `or` with an interval child, which counts from any child's fire.
+    OrIntervalChild,
 }
 
 impl LintCode {
     /// Every code.
-    pub const ALL: [LintCode; 10] = [
+    pub const ALL: [LintCode; 14] = [
         LintCode::NeverFires,
         LintCode::SkipsMonths,
         LintCode::DstGap,
@@ -51,6 +61,10 @@ impl LintCode {
         LintCode::Crowded,
         LintCode::IntervalWithoutStart,
         LintCode::JitterOverPeriod,
+        LintCode::AndFreezes,
+        LintCode::CalendarintervalPastStart,
+        LintCode::CalendarintervalSkips,
+        LintCode::OrIntervalChild,
     ];
 
     /// The code as written on the command line (`--deny dst-gap`).
@@ -66,6 +80,10 @@ impl LintCode {
             LintCode::Crowded => "crowded",
             LintCode::IntervalWithoutStart => "interval-without-start",
             LintCode::JitterOverPeriod => "jitter-over-period",
+            LintCode::AndFreezes => "and-freezes",
+            LintCode::CalendarintervalPastStart => "calendarinterval-past-start",
+            LintCode::CalendarintervalSkips => "calendarinterval-skips",
+            LintCode::OrIntervalChild => "or-interval-child",
         }
     }
 
@@ -92,11 +110,24 @@ pub struct Lint {
 
 const SCAN_LIMIT: usize = 100_000;
 
-/// The fires of a trigger in `[from, to)` as (raw, canonical) pairs, at most [`SCAN_LIMIT`].
-fn fires(trigger: &Trigger, from: Instant, to: Instant) -> Vec<(ZonedTime, ZonedTime)> {
-    let mut out = Vec::new();
-    let Ok(schedule) = trigger.schedule(from) else {
-        return out;
+/// The fires of a trigger in `[from, to)` as (raw, canonical) pairs, at most [`SCAN_LIMIT`],
+/// and the error that ended the walk early (an AndTrigger loop, a date past 9999), if any.
+struct Walk {
+    fires: Vec<(ZonedTime, ZonedTime)>,
+    error: Option<EvalError>,
+}
+
+fn walk(trigger: &Trigger, from: Instant, to: Instant) -> Walk {
+    let mut out = Walk {
+        fires: Vec::new(),
+        error: None,
+    };
+    let schedule = match trigger.schedule(from) {
+        Ok(s) => s,
+        Err(e) => {
+            out.error = Some(e);
+            return out;
+        }
     };
     let zone = Tz::Zone(schedule.zone());
     let Ok(mut now) = ZonedTime::from_instant(from, Tz::Fixed(0)) else {
@@ -104,9 +135,14 @@ fn fires(trigger: &Trigger, from: Instant, to: Instant) -> Vec<(ZonedTime, Zoned
     };
     let mut prev: Option<ZonedTime> = None;
     let mut rng = JitterRng::new(0);
-    while out.len() < SCAN_LIMIT {
-        let Ok(Some(raw)) = schedule.next_fire_time(prev.as_ref(), &now, &mut rng) else {
-            break;
+    while out.fires.len() < SCAN_LIMIT {
+        let raw = match schedule.next_fire_time(prev.as_ref(), &now, &mut rng) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => break,
+            Err(e) => {
+                out.error = Some(e);
+                break;
+            }
         };
         if raw.instant() >= to {
             break;
@@ -114,11 +150,15 @@ fn fires(trigger: &Trigger, from: Instant, to: Instant) -> Vec<(ZonedTime, Zoned
         let Ok(canonical) = raw.canonical_in(zone) else {
             break;
         };
-        out.push((raw, canonical));
+        out.fires.push((raw, canonical));
         now = raw;
         prev = Some(raw);
     }
     out
+}
+
+fn fires(trigger: &Trigger, from: Instant, to: Instant) -> Vec<(ZonedTime, ZonedTime)> {
+    walk(trigger, from, to).fires
 }
 
 /// The shortest time between two consecutive fires, if there are two.
@@ -160,7 +200,7 @@ pub fn lint_trigger(
             fix: fix.to_owned(),
         });
     };
-    let fs = fires(trigger, from, to);
+    let Walk { fires: fs, error } = walk(trigger, from, to);
     let ever = trigger
         .schedule(from)
         .ok()
@@ -203,9 +243,14 @@ pub fn lint_trigger(
             }
         }
     }
+    // A gap fire reads differently on its own zone's clock (an `or` child may have a zone of
+    // its own, so compare in the raw value's zone, not the trigger's).
     let gaps: Vec<ZonedTime> = fs
         .iter()
-        .filter(|(raw, canon)| raw.local_micros() != canon.local_micros())
+        .filter(|(raw, _)| {
+            raw.canonical_in(raw.tz())
+                .is_ok_and(|c| c.local_micros() != raw.local_micros())
+        })
         .map(|p| p.1)
         .collect();
     if !gaps.is_empty() {
@@ -268,7 +313,185 @@ pub fn lint_trigger(
             );
         }
     }
+    if let Some(EvalError::AndTriggerLoops { after, disagree }) = error {
+        let zone = Tz::Zone(trigger.zone());
+        let show = |t: ZonedTime| t.canonical_in(zone).map_or_else(|_| t.to_string(), |t| t.to_string());
+        let fix = match merged_cron(trigger, &fs) {
+            Some(one) => format!("fire where all agree with one trigger: `{one}` (the same fires, without the loop)"),
+            None => "make the triggers agree after every fire, or use one `cron:` trigger with all the conditions".into(),
+        };
+        out.push(Lint {
+            code: LintCode::AndFreezes,
+            job: job.map(str::to_owned),
+            field: "trigger",
+            message: format!(
+                "APScheduler 3.11 freezes after the fire at {}: its triggers then answer {} and {}, and the AndTrigger loops for ever in the scheduler thread, so every job stops",
+                show(after),
+                show(disagree.0),
+                show(disagree.1)
+            ),
+            fix,
+        });
+    }
+    if let Trigger::CalendarInterval(c) = trigger {
+        out.extend(calendar_lints(c, &fs, job, from, to));
+    }
+    if let Trigger::Or(c) = trigger {
+        if let Some(child) = c
+            .children()
+            .iter()
+            .find(|t| matches!(t, Trigger::Interval(_) | Trigger::CalendarInterval(_)))
+        {
+            out.push(Lint {
+                code: LintCode::OrIntervalChild,
+                job: job.map(str::to_owned),
+                field: "trigger",
+                message: format!("`{child}` counts from the previous fire of any trigger of the `or` (APScheduler hands each child the combination's previous fire): every fire of another child restarts it"),
+                fix: "give the interval a job of its own, or express it as a cron trigger".into(),
+            });
+        }
+    }
     out
+}
+
+/// For an `and` of cron triggers in one zone whose fields do not conflict (each field `*` in
+/// all but at most one of them, or the same in all), one cron trigger with every field
+/// written out: it fires exactly where they all agree. Checked against the fires found
+/// before the freeze; `None` when no such trigger exists.
+fn merged_cron(trigger: &Trigger, fires: &[(ZonedTime, ZonedTime)]) -> Option<String> {
+    let Trigger::And(c) = trigger else {
+        return None;
+    };
+    let crons: Vec<_> = c
+        .children()
+        .iter()
+        .map(|t| match t {
+            Trigger::Cron(cron) if cron.jitter().is_none() && cron.dst().is_default() => Some(cron),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let zone = crons.first()?.zone();
+    if crons.iter().any(|x| x.zone() != zone) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for i in 0..8 {
+        let mut exprs: Vec<String> = crons.iter().map(|x| x.fields()[i].to_string()).collect();
+        exprs.retain(|e| e != "*");
+        exprs.dedup();
+        let name = crons[0].fields()[i].field();
+        match exprs.as_slice() {
+            [] if i == 7 => parts.push(format!("{name}=*")),
+            [] => {}
+            [one] => parts.push(format!("{name}={one}")),
+            _ => return None,
+        }
+    }
+    let text = format!("cron:{} timezone={zone}", parts.join(" "));
+    let merged = Trigger::parse_in(&text, zone).ok()?;
+    let (first, last) = (fires.first()?.1.instant(), fires.last()?.1.instant());
+    let same = walk(&merged, first, last.add_micros(1)).fires;
+    let agree = same.len() == fires.len()
+        && same.iter().zip(fires).all(|(a, b)| a.1.instant() == b.1.instant());
+    agree.then_some(text)
+}
+
+/// `calendarinterval-past-start` and `calendarinterval-skips` for one calendar interval whose
+/// fires (from the start of the window) are `fs`.
+fn calendar_lints(
+    c: &CalendarIntervalTrigger,
+    fs: &[(ZonedTime, ZonedTime)],
+    job: Option<&str>,
+    from: Instant,
+    to: Instant,
+) -> Vec<Lint> {
+    let mut out = Vec::new();
+    let mut push = |code, field, message: String, fix: String| {
+        out.push(Lint {
+            code,
+            job: job.map(str::to_owned),
+            field,
+            message,
+            fix,
+        });
+    };
+    let before = fs.iter().filter(|f| f.1.instant() < from).count();
+    if let Some(first) = fs.first().filter(|_| before > 0) {
+        let origin = if c.start_date().is_some() {
+            "start_date"
+        } else {
+            "the start's date (no start_date)"
+        };
+        push(
+            LintCode::CalendarintervalPastStart,
+            "start_date",
+            format!("the first fire, {} (from {origin}), lies before the start: APScheduler 3.11 returns it anyway and at its first wake-up processes the {before} fire(s) up to the start as overdue (coalesced into one run by default, and missed beyond misfire_grace_time)", first.1),
+            "set start_date to the first date that should really fire, on or after the start".into(),
+        );
+    }
+    // The dates the interval steps through, read in UTC (no DST): a month jump that lands on a
+    // month without the day, and a date whose time of day falls in a DST gap, are skipped.
+    let Ok(twin) = c.without_dst(from) else {
+        return out;
+    };
+    let plain = walk(&Trigger::CalendarInterval(twin), from, to.add_micros(86_400_000_000)).fires;
+    let [years, months, ..] = c.units();
+    let step = years.saturating_mul(12).saturating_add(months);
+    let mut skipped_months = Vec::new();
+    if step != 0 {
+        for pair in plain.windows(2) {
+            let (y, m, d) = ymd(&pair[0].0);
+            let index = i64::from(y) * 12 + i64::from(m) - 1 + step;
+            let (ny, nm) = (index.div_euclid(12) as i32, index.rem_euclid(12) as u32 + 1);
+            let in_window = pair[1].0.instant() >= from && pair[0].0.instant() < to;
+            if d > days_in(ny, nm) && in_window {
+                skipped_months.push(format!("{ny:04}-{nm:02}"));
+            }
+        }
+    }
+    if let Some(first) = skipped_months.first() {
+        let (_, _, d) = ymd(&plain[0].0);
+        push(
+            LintCode::CalendarintervalSkips,
+            "start_date",
+            format!("day {d} does not exist in every month the interval steps to: APScheduler 3.11 skips {first}{}", if skipped_months.len() > 1 { format!(" and {} more month(s) in the window", skipped_months.len() - 1) } else { String::new() }),
+            "start on day 28 or earlier, or use `cron:day=last` for month ends".into(),
+        );
+    }
+    let fired: std::collections::BTreeSet<(i32, u32, u32)> = fs.iter().map(|f| ymd(&f.1)).collect();
+    let lost: Vec<String> = plain
+        .iter()
+        .filter(|f| f.0.instant() >= from && f.0.instant() < to)
+        .map(|f| ymd(&f.0))
+        .filter(|date| !fired.contains(date))
+        .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+        .collect();
+    if !lost.is_empty() {
+        let [h, m, s] = c.time_of_day();
+        push(
+            LintCode::CalendarintervalSkips,
+            "hour",
+            format!("{h:02}:{m:02}:{s:02} does not exist on {} in {} (a DST gap): APScheduler 3.11 skips that date", lost.join(", "), c.zone()),
+            "choose a time of day outside the transition hour".into(),
+        );
+    }
+    out
+}
+
+/// The wall-clock date of a zoned time.
+fn ymd(t: &ZonedTime) -> (i32, u32, u32) {
+    let text = t.to_string();
+    let num = |r: std::ops::Range<usize>| text.get(r).and_then(|x| x.parse().ok()).unwrap_or(0);
+    (num(0..4) as i32, num(5..7), num(8..10))
+}
+
+fn days_in(year: i32, month: u32) -> u32 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        _ => days_in_month_max(month),
+    }
 }
 
 fn expr_allows(e: &Expr, v: u32) -> bool {
@@ -422,6 +645,55 @@ mod tests {
             !codes("interval:minutes=10 start_date=2026-01-01 jitter=5", "UTC")
                 .contains(&LintCode::JitterOverPeriod)
         );
+    }
+
+    #[test]
+    fn combination_and_calendar_lints_fire_and_stay_quiet() {
+        let freezing = "and:[cron:day_of_week=mon-fri hour=9] [cron:day=1-7 hour=9]";
+        assert_eq!(codes(freezing, "UTC"), vec![LintCode::AndFreezes]);
+        let t = Trigger::parse_in(freezing, Zone::utc()).expect("valid");
+        let from = Instant::from_unix_seconds(FROM);
+        let lints = lint_trigger(freezing, &t, None, from, from.add_micros(YEAR * 1_000_000));
+        assert!(
+            lints[0].message.contains("after the fire at 2026-01-02T09:00:00+00:00"),
+            "{lints:?}"
+        );
+        assert_eq!(
+            lints[0].fix,
+            "fire where all agree with one trigger: `cron:day=1-7 day_of_week=mon-fri hour=9 minute=0 second=0 timezone=UTC` (the same fires, without the loop)"
+        );
+        // Children that agree after every fire never loop.
+        assert!(codes("and:[cron:hour=9 minute=0] [cron:hour=9]", "UTC").is_empty());
+        assert!(codes(
+            "and:[cron:hour=9] [interval:days=1 start_date=2026-01-01T09:00:00]",
+            "UTC"
+        )
+        .is_empty());
+
+        assert_eq!(
+            codes("calendarinterval:months=1 hour=9 start_date=2025-12-15", "UTC"),
+            vec![LintCode::CalendarintervalPastStart]
+        );
+        assert!(codes("calendarinterval:months=1 hour=9 start_date=2026-01-15", "UTC").is_empty());
+        assert_eq!(
+            codes("calendarinterval:months=1 hour=9 start_date=2026-01-31", "UTC"),
+            vec![LintCode::CalendarintervalSkips]
+        );
+        assert_eq!(
+            codes("calendarinterval:days=1 hour=2 minute=30 start_date=2026-01-01", "Europe/Berlin"),
+            vec![LintCode::CalendarintervalSkips]
+        );
+        assert!(codes(
+            "calendarinterval:days=1 hour=12 start_date=2026-01-01",
+            "Europe/Berlin"
+        )
+        .is_empty());
+
+        assert_eq!(
+            codes("or:[interval:hours=2 start_date=2026-01-01] [cron:hour=9]", "UTC"),
+            vec![LintCode::OrIntervalChild]
+        );
+        assert!(codes("or:[cron:hour=6] [cron:hour=18 minute=30]", "UTC").is_empty());
     }
 
     fn file_codes(text: &str) -> Vec<LintCode> {
