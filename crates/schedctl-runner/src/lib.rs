@@ -40,14 +40,25 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod clock;
+mod command;
+mod error;
+mod event;
+mod pool;
 mod scheduler;
 mod store;
 
+use std::sync::{Mutex, MutexGuard};
+
 pub use clock::SystemClock;
-pub use scheduler::{
-    job_zone, Action, Closure, CommandSpec, Event, EventKind, JobInfo, Listener, RunnerError,
-    Scheduler,
-};
+pub use command::{Action, Closure, CommandSpec};
+pub use error::RunnerError;
+pub use event::{Event, EventKind, Listener};
+pub use scheduler::{JobInfo, Scheduler};
 pub use store::{
-    JobSpec, JobStore, MemoryStore, SqliteStore, StoreError, StoredJob, SCHEMA_VERSION,
+    job_zone, JobSpec, JobStore, MemoryStore, SqliteStore, StoreError, StoredJob, SCHEMA_VERSION,
 };
+
+/// Locks a mutex, also one poisoned by a thread that panicked while holding it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,76 @@
+//! Events: what happened to each fire of a job, told to the listeners.
+
+use std::sync::Arc;
+
+use schedctl_core::Micros;
+use schedctl_trigger::{Instant, ZonedTime};
+
+/// How one run ended, or why a fire did not run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The run was queued on its executor.
+    Submitted,
+    /// The run finished; `exit_code` is the command's (none for a closure or a signal).
+    Executed {
+        start: Instant,
+        end: Instant,
+        exit_code: Option<i32>,
+    },
+    /// The run failed: non-zero exit (`exit_code`), could not start, timed out, or the
+    /// closure failed.
+    Error {
+        exit_code: Option<i32>,
+        start: Instant,
+        end: Instant,
+        message: String,
+    },
+    /// Started too late for the misfire grace.
+    Missed { start: Instant, late: Micros },
+    /// Merged into a later overdue fire.
+    Coalesced,
+    /// Not run: the job had max_instances runs in progress.
+    Dropped { running: u32 },
+}
+
+impl EventKind {
+    /// The outcome class, as in the simulation ledger (`submitted` for queued runs).
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            EventKind::Submitted => "submitted",
+            EventKind::Executed { .. } => "executed",
+            EventKind::Error { .. } => "error",
+            EventKind::Missed { .. } => "missed",
+            EventKind::Coalesced => "coalesced",
+            EventKind::Dropped { .. } => "dropped",
+        }
+    }
+}
+
+/// Something that happened to a fire of a job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The job id.
+    pub job: String,
+    /// The fire, in the trigger's zone.
+    pub fire: ZonedTime,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// A function told about every event (keep it quick: the scheduler waits for it).
+pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// Tells every listener that `kind` happened to the fire `fire` of `job` (the fire in its
+/// canonical form in its zone).
+pub(crate) fn emit(listeners: &[Listener], job: &str, fire: &ZonedTime, kind: EventKind) {
+    let zone = fire.tz();
+    let fire = fire.canonical_in(zone).unwrap_or(*fire);
+    let event = Event {
+        job: job.to_owned(),
+        fire,
+        kind,
+    };
+    for l in listeners {
+        l(&event);
+    }
+}

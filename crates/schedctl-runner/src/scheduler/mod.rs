@@ -1,0 +1,472 @@
+//! The real scheduler: the core's policy on the system clock, with worker threads.
+//!
+//! One scheduler thread wakes at the earliest next run time (and at least every second, to pick
+//! up changes other processes made to persistent stores), applies [`schedctl_core::policy`]
+//! to each due job exactly as the simulation does, commits the job's new next run time to its
+//! store, and only then queues the run on the job's executor. Each executor is a pool of
+//! worker threads with a FIFO queue; a worker checks the misfire grace when it would start a
+//! run time, then runs the job's action (a command, or a Rust closure) and reports an event.
+//!
+//! This file holds the [`Scheduler`] handle and its operations. The scheduler thread is in
+//! [`wakeup`], picking up other processes' store changes in [`reconcile`], and what the handle,
+//! the thread and the workers share (the job table) in [`state`]; the workers are in
+//! [`crate::pool`], running a command in [`crate::command`], and events in [`crate::event`].
+
+mod reconcile;
+mod state;
+mod wakeup;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use schedctl_core::{Clock, Executor};
+use schedctl_trigger::{Instant, ZonedTime};
+
+use crate::clock::SystemClock;
+use crate::command::Action;
+use crate::error::RunnerError;
+use crate::event::Listener;
+use crate::lock;
+use crate::pool::{self, PoolShared};
+use crate::store::{JobSpec, JobStore};
+use state::{build_entry, first_fire, ignore_missing, persist, stored, Entry, Inner, State};
+
+/// A job as [`Scheduler::get_jobs`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobInfo {
+    /// Its definition.
+    pub spec: JobSpec,
+    /// Next run time, in the trigger's zone.
+    pub next_run_time: Option<ZonedTime>,
+    /// Paused jobs are not run.
+    pub paused: bool,
+    /// Runs queued or running now.
+    pub running: u32,
+}
+
+/// An embeddable scheduler with APScheduler's operations.
+pub struct Scheduler {
+    inner: Arc<Inner>,
+    thread: Option<JoinHandle<()>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Scheduler {
+    /// A scheduler with these executors (pools) and listeners; no jobs, not started.
+    pub fn new(executors: Vec<Executor>, listeners: Vec<Listener>) -> Scheduler {
+        let pools = executors
+            .iter()
+            .map(|_| Arc::new(PoolShared::default()))
+            .collect();
+        let state = State {
+            jobs: BTreeMap::new(),
+            stores: BTreeMap::new(),
+            generations: BTreeMap::new(),
+            paused: false,
+            stopping: false,
+            failed_runs: 0,
+        };
+        let inner = Arc::new(Inner {
+            state: Mutex::new(state),
+            wake: Condvar::new(),
+            listeners,
+            executors,
+            pools,
+            clock: SystemClock,
+        });
+        Scheduler {
+            inner,
+            thread: None,
+            workers: Vec::new(),
+        }
+    }
+
+    /// Adds a job store under `name` and loads its jobs (`actions` gives each loaded job its
+    /// action; a job without one runs its stored command). Overdue fires of loaded jobs are
+    /// handled at the first wake-up by their coalesce and misfire policy.
+    pub fn add_store(&self, name: &str, mut store: Box<dyn JobStore>) -> Result<(), RunnerError> {
+        let fail = |error| RunnerError::Store {
+            store: name.to_owned(),
+            error,
+        };
+        let jobs = store.load().map_err(fail)?;
+        let generation = store.generation().map_err(fail)?;
+        let mut st = lock(&self.inner.state);
+        for stored in jobs {
+            let entry = self.entry(
+                stored.spec.clone(),
+                None,
+                stored.next_run_time,
+                stored.paused,
+            )?;
+            st.jobs.insert(stored.spec.id.clone(), entry);
+        }
+        st.generations.insert(name.to_owned(), generation);
+        st.stores.insert(name.to_owned(), store);
+        self.inner.wake.notify_all();
+        Ok(())
+    }
+
+    fn entry(
+        &self,
+        spec: JobSpec,
+        action: Option<Action>,
+        next: Option<i64>,
+        paused: bool,
+    ) -> Result<Entry, RunnerError> {
+        build_entry(
+            &self.inner.executors,
+            spec,
+            action,
+            next,
+            paused,
+            self.inner.clock.now(),
+        )
+    }
+
+    /// Adds a job (APScheduler's `add_job`): its next run time is its first fire from now. With
+    /// `replace_existing`, a job of the same id is replaced.
+    pub fn add_job(
+        &self,
+        spec: JobSpec,
+        action: Option<Action>,
+        replace_existing: bool,
+    ) -> Result<(), RunnerError> {
+        let mut st = lock(&self.inner.state);
+        if st.jobs.contains_key(&spec.id) && !replace_existing {
+            return Err(RunnerError::Exists(spec.id));
+        }
+        let entry = self.entry(spec, action, None, false)?;
+        persist(&mut st, &entry)?;
+        st.jobs.insert(entry.spec.id.clone(), entry);
+        self.inner.wake.notify_all();
+        Ok(())
+    }
+
+    /// Removes a job (its running runs finish).
+    pub fn remove_job(&self, id: &str) -> Result<(), RunnerError> {
+        let mut st = lock(&self.inner.state);
+        let entry = st
+            .jobs
+            .remove(id)
+            .ok_or_else(|| RunnerError::NoSuchJob(id.into()))?;
+        let store = entry.spec.jobstore.clone();
+        if let Some(s) = st.stores.get_mut(&store) {
+            s.remove(id)
+                .or_else(ignore_missing)
+                .map_err(|error| RunnerError::Store { store, error })?;
+        }
+        Ok(())
+    }
+
+    /// Pauses a job: it keeps its definition but does not run.
+    pub fn pause_job(&self, id: &str) -> Result<(), RunnerError> {
+        self.set_paused(id, true)
+    }
+
+    /// Resumes a job: its next run time is its first fire from now (APScheduler's rule).
+    pub fn resume_job(&self, id: &str) -> Result<(), RunnerError> {
+        self.set_paused(id, false)
+    }
+
+    fn set_paused(&self, id: &str, paused: bool) -> Result<(), RunnerError> {
+        let mut st = lock(&self.inner.state);
+        let now = self.inner.clock.now();
+        let entry = st
+            .jobs
+            .get_mut(id)
+            .ok_or_else(|| RunnerError::NoSuchJob(id.into()))?;
+        entry.paused = paused;
+        if !paused {
+            entry.next = first_fire(entry, now)?;
+        }
+        let snapshot = stored(entry);
+        let store = entry.spec.jobstore.clone();
+        if let Some(s) = st.stores.get_mut(&store) {
+            s.put(&snapshot)
+                .map_err(|error| RunnerError::Store { store, error })?;
+        }
+        self.inner.wake.notify_all();
+        Ok(())
+    }
+
+    /// Replaces a job's definition (APScheduler's `modify_job` / `reschedule_job`); the next
+    /// run time is recomputed from now.
+    pub fn modify_job(&self, spec: JobSpec) -> Result<(), RunnerError> {
+        let mut st = lock(&self.inner.state);
+        let old = st
+            .jobs
+            .get(&spec.id)
+            .ok_or_else(|| RunnerError::NoSuchJob(spec.id.clone()))?;
+        let (running, paused) = (old.running, old.paused);
+        let action = match &old.action {
+            Action::Closure(c) => Some(Action::Closure(c.clone())),
+            Action::Command(_) => None,
+        };
+        let mut entry = self.entry(spec, action, None, paused)?;
+        entry.running = running;
+        persist(&mut st, &entry)?;
+        st.jobs.insert(entry.spec.id.clone(), entry);
+        self.inner.wake.notify_all();
+        Ok(())
+    }
+
+    /// Every job, by id.
+    pub fn get_jobs(&self) -> Vec<JobInfo> {
+        let st = lock(&self.inner.state);
+        st.jobs
+            .values()
+            .map(|e| JobInfo {
+                spec: e.spec.clone(),
+                next_run_time: e.next,
+                paused: e.paused,
+                running: e.running,
+            })
+            .collect()
+    }
+
+    /// Changes a job's trigger (APScheduler's `reschedule_job`); the next run time is its first
+    /// fire from now.
+    pub fn reschedule_job(&self, id: &str, trigger: &str) -> Result<(), RunnerError> {
+        let spec = {
+            let st = lock(&self.inner.state);
+            let entry = st
+                .jobs
+                .get(id)
+                .ok_or_else(|| RunnerError::NoSuchJob(id.into()))?;
+            JobSpec {
+                trigger: trigger.to_owned(),
+                ..entry.spec.clone()
+            }
+        };
+        self.modify_job(spec)
+    }
+
+    /// The jobs as a text table, one line per job (APScheduler's `print_jobs`).
+    pub fn print_jobs(&self) -> String {
+        let mut out = String::from("Jobstore/executor  id  trigger  next run time\n");
+        for j in self.get_jobs() {
+            let next = match (&j.next_run_time, j.paused) {
+                (_, true) => "paused".to_owned(),
+                (Some(n), false) => n
+                    .canonical_in(n.tz())
+                    .map_or_else(|_| n.to_string(), |c| c.to_string()),
+                (None, false) => "done".to_owned(),
+            };
+            out.push_str(&format!(
+                "{}/{}  {}  {}  {next}\n",
+                j.spec.jobstore, j.spec.executor, j.spec.id, j.spec.trigger
+            ));
+        }
+        out
+    }
+
+    /// Starts, runs until `deadline` (or forever with none), then shuts down waiting for
+    /// running runs: the blocking form of [`Scheduler::start`].
+    pub fn run_until(&mut self, deadline: Option<Instant>) {
+        self.start();
+        loop {
+            let now = self.inner.clock.now();
+            match deadline {
+                Some(d) if now >= d => break,
+                Some(d) => std::thread::sleep(Duration::from_micros(
+                    (d.unix_micros() - now.unix_micros()).clamp(0, 200_000) as u64,
+                )),
+                None => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+        self.shutdown(true);
+    }
+
+    /// Pauses the whole scheduler: no wake-ups until [`Scheduler::resume`].
+    pub fn pause(&self) {
+        lock(&self.inner.state).paused = true;
+    }
+
+    /// Resumes the scheduler; overdue fires are handled by each job's policy.
+    pub fn resume(&self) {
+        lock(&self.inner.state).paused = false;
+        self.inner.wake.notify_all();
+    }
+
+    /// How many runs have failed so far.
+    pub fn failed_runs(&self) -> u64 {
+        lock(&self.inner.state).failed_runs
+    }
+
+    /// Starts the scheduler thread and the workers, and returns.
+    pub fn start(&mut self) {
+        if self.thread.is_some() {
+            return;
+        }
+        for (p, exec) in self.inner.executors.iter().enumerate() {
+            for _ in 0..exec.max_workers {
+                let inner = self.inner.clone();
+                self.workers.push(std::thread::spawn(move || {
+                    pool::worker(
+                        &inner.pools[p],
+                        &inner.clock,
+                        &inner.listeners,
+                        |job, failures| inner.task_done(job, failures),
+                    )
+                }));
+            }
+        }
+        let inner = self.inner.clone();
+        self.thread = Some(std::thread::spawn(move || wakeup::scheduler_loop(&inner)));
+    }
+
+    /// Stops taking new runs. With `wait`, returns when queued and running runs have finished;
+    /// without, returns at once (running commands are left to finish on their own).
+    pub fn shutdown(&mut self, wait: bool) {
+        lock(&self.inner.state).stopping = true;
+        self.inner.wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        for pool in &self.inner.pools {
+            pool.close();
+        }
+        if wait {
+            for w in self.workers.drain(..) {
+                let _ = w.join();
+            }
+        } else {
+            self.workers.clear();
+        }
+    }
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.shutdown(false);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::store::MemoryStore;
+
+    fn spec(id: &str, trigger: &str) -> JobSpec {
+        JobSpec {
+            id: id.into(),
+            trigger: trigger.into(),
+            timezone: "UTC".into(),
+            command: Vec::new(),
+            executor: "default".into(),
+            jobstore: "default".into(),
+            coalesce: true,
+            max_instances: 1,
+            misfire_grace_us: None,
+            duration_us: 0,
+            timeout_us: None,
+        }
+    }
+
+    /// A scheduler with one job that sleeps `ms` per run and counts finished runs.
+    fn sleeper(ms: u64) -> (Scheduler, Arc<AtomicUsize>) {
+        let done = Arc::new(AtomicUsize::new(0));
+        let counter = done.clone();
+        let mut sched = Scheduler::new(
+            vec![Executor {
+                name: "default".into(),
+                max_workers: 1,
+            }],
+            vec![],
+        );
+        sched
+            .add_store("default", Box::new(MemoryStore::default()))
+            .expect("store");
+        let action = Action::Closure(Arc::new(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }));
+        sched
+            .add_job(spec("sleepy", "interval:seconds=1"), Some(action), false)
+            .expect("add");
+        sched.start();
+        (sched, done)
+    }
+
+    #[test]
+    fn shutdown_wait_waits_for_the_running_run() {
+        let (mut sched, done) = sleeper(800);
+        std::thread::sleep(Duration::from_millis(1_300)); // the first run started at ~1 s
+        sched.shutdown(true);
+        assert_eq!(
+            done.load(Ordering::SeqCst),
+            1,
+            "shutdown(wait) returned after the run ended"
+        );
+    }
+
+    #[test]
+    fn shutdown_without_wait_returns_at_once() {
+        let (mut sched, done) = sleeper(800);
+        std::thread::sleep(Duration::from_millis(1_300));
+        let t = std::time::Instant::now();
+        sched.shutdown(false);
+        assert!(
+            t.elapsed() < Duration::from_millis(300),
+            "returned in {:?}",
+            t.elapsed()
+        );
+        assert_eq!(done.load(Ordering::SeqCst), 0, "the run was still going");
+    }
+
+    #[test]
+    fn job_operations_and_print_jobs() {
+        let sched = Scheduler::new(
+            vec![Executor {
+                name: "default".into(),
+                max_workers: 2,
+            }],
+            vec![],
+        );
+        sched
+            .add_store("default", Box::new(MemoryStore::default()))
+            .expect("store");
+        sched
+            .add_job(spec("a", "cron:hour=2"), None, false)
+            .expect("add");
+        assert!(matches!(
+            sched.add_job(spec("a", "cron:hour=3"), None, false),
+            Err(RunnerError::Exists(_))
+        ));
+        sched
+            .add_job(spec("a", "cron:hour=3"), None, true)
+            .expect("replace");
+        sched
+            .reschedule_job("a", "cron:hour=4")
+            .expect("reschedule");
+        assert_eq!(sched.get_jobs()[0].spec.trigger, "cron:hour=4");
+        sched.pause_job("a").expect("pause");
+        assert!(
+            sched
+                .print_jobs()
+                .contains("default/default  a  cron:hour=4  paused"),
+            "{}",
+            sched.print_jobs()
+        );
+        sched.resume_job("a").expect("resume");
+        assert!(
+            sched.print_jobs().contains("T04:00:00+00:00"),
+            "{}",
+            sched.print_jobs()
+        );
+        sched.remove_job("a").expect("remove");
+        assert!(matches!(
+            sched.remove_job("a"),
+            Err(RunnerError::NoSuchJob(_))
+        ));
+        assert!(sched.get_jobs().is_empty());
+    }
+}

@@ -1,0 +1,198 @@
+//! What the scheduler handle, the scheduler thread and the workers share: the job table with
+//! one entry per job, the stores, and the pools.
+//!
+//! An entry is built from a job's [`JobSpec`] and snapshot back to its store as a
+//! [`StoredJob`].
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use schedctl_core::{Executor, Job, Micros};
+use schedctl_trigger::{Cursor, Instant, JitterRng, Schedule, Tz, ZonedTime};
+
+use crate::clock::SystemClock;
+use crate::command::{Action, CommandSpec};
+use crate::error::RunnerError;
+use crate::event::{self, EventKind, Listener};
+use crate::lock;
+use crate::pool::PoolShared;
+use crate::store::{JobSpec, JobStore, StoreError, StoredJob};
+
+/// A job in the table: its definition, its next run time and what it runs.
+pub(super) struct Entry {
+    pub(super) spec: JobSpec,
+    pub(super) job: Job,
+    pub(super) schedule: Schedule,
+    pub(super) next: Option<ZonedTime>,
+    pub(super) paused: bool,
+    pub(super) running: u32,
+    pub(super) action: Action,
+    pub(super) rng: JitterRng,
+    pub(super) cursor: Cursor,
+}
+
+/// The job table and the stores, behind [`Inner::state`].
+pub(super) struct State {
+    pub(super) jobs: BTreeMap<String, Entry>,
+    pub(super) stores: BTreeMap<String, Box<dyn JobStore>>,
+    pub(super) generations: BTreeMap<String, i64>,
+    pub(super) paused: bool,
+    pub(super) stopping: bool,
+    pub(super) failed_runs: u64,
+}
+
+/// Everything the scheduler handle, the scheduler thread and the workers share.
+pub(super) struct Inner {
+    pub(super) state: Mutex<State>,
+    pub(super) wake: Condvar,
+    pub(super) listeners: Vec<Listener>,
+    pub(super) executors: Vec<Executor>,
+    pub(super) pools: Vec<Arc<PoolShared>>,
+    pub(super) clock: SystemClock,
+}
+
+impl Inner {
+    /// Tells the listeners that `kind` happened to the fire `fire` of `job`.
+    pub(super) fn emit(&self, job: &str, fire: &ZonedTime, kind: EventKind) {
+        event::emit(&self.listeners, job, fire, kind);
+    }
+
+    /// A worker finished a task of `job`, `failures` of whose runs failed.
+    pub(super) fn task_done(&self, job: &str, failures: u64) {
+        let mut st = lock(&self.state);
+        st.failed_runs += failures;
+        if let Some(e) = st.jobs.get_mut(job) {
+            e.running = e.running.saturating_sub(1);
+            if e.next.is_none() && e.running == 0 {
+                st.jobs.remove(job);
+            }
+        }
+        self.wake.notify_all();
+    }
+}
+
+/// Removing a job that its store does not have (any more) is no error.
+pub(super) fn ignore_missing(e: StoreError) -> Result<(), StoreError> {
+    match e {
+        StoreError::NoSuchJob { .. } => Ok(()),
+        other => Err(other),
+    }
+}
+
+/// The entry of a job: its trigger parsed, its executor found, and its next run time `next`
+/// (microseconds since the epoch) or, with none, its first fire from `now`. Without an `action`
+/// the job runs its spec's command.
+pub(super) fn build_entry(
+    executors: &[Executor],
+    spec: JobSpec,
+    action: Option<Action>,
+    next: Option<i64>,
+    paused: bool,
+    now: Instant,
+) -> Result<Entry, RunnerError> {
+    let store_err = |error| RunnerError::Store {
+        store: spec.jobstore.clone(),
+        error,
+    };
+    let trigger = spec.parse_trigger().map_err(store_err)?;
+    let executor = executors
+        .iter()
+        .position(|e| e.name == spec.executor)
+        .ok_or_else(|| RunnerError::Unknown {
+            job: spec.id.clone(),
+            what: "executor",
+            name: spec.executor.clone(),
+        })?;
+    let job = Job {
+        id: spec.id.clone(),
+        trigger_text: spec.trigger.clone(),
+        trigger: trigger.clone(),
+        duration: Micros::from_micros(spec.duration_us),
+        command: spec.command.clone(),
+        executor,
+        jobstore: spec.jobstore.clone(),
+        coalesce: spec.coalesce,
+        max_instances: spec.max_instances,
+        misfire_grace_time: spec.misfire_grace_us.map(Micros::from_micros),
+        timeout: spec.timeout_us.map(Micros::from_micros),
+        line: 0,
+    };
+    let id = spec.id.clone();
+    let fail = |error| RunnerError::Trigger {
+        job: id.clone(),
+        error,
+    };
+    let schedule = trigger.schedule(now).map_err(fail)?;
+    let action = action.unwrap_or_else(|| {
+        Action::Command(CommandSpec {
+            argv: spec.command.clone(),
+            timeout: spec
+                .timeout_us
+                .map(|us| Duration::from_micros(us.max(0) as u64)),
+            ..CommandSpec::default()
+        })
+    });
+    let mut entry = Entry {
+        spec,
+        job,
+        schedule,
+        next: None,
+        paused,
+        running: 0,
+        action,
+        rng: JitterRng::new(0),
+        cursor: Cursor::default(),
+    };
+    entry.next = match next {
+        Some(us) => Some(
+            ZonedTime::from_instant(
+                Instant::from_unix_micros(us),
+                Tz::Zone(entry.schedule.zone()),
+            )
+            .map_err(|e| fail(e.into()))?,
+        ),
+        None => first_fire(&mut entry, now)?,
+    };
+    Ok(entry)
+}
+
+/// The entry's first fire from `now`.
+pub(super) fn first_fire(
+    entry: &mut Entry,
+    now: Instant,
+) -> Result<Option<ZonedTime>, RunnerError> {
+    let fail = |error| RunnerError::Trigger {
+        job: entry.spec.id.clone(),
+        error,
+    };
+    let now = ZonedTime::from_instant(now, Tz::Fixed(0)).map_err(|e| fail(e.into()))?;
+    entry
+        .schedule
+        .next_fire_time(None, &now, &mut entry.rng)
+        .map_err(fail)
+}
+
+/// The entry as its store keeps it.
+pub(super) fn stored(entry: &Entry) -> StoredJob {
+    StoredJob {
+        spec: entry.spec.clone(),
+        next_run_time: entry.next.map(|n| n.instant().unix_micros()),
+        paused: entry.paused,
+    }
+}
+
+/// Writes the entry to its store, which must be configured.
+pub(super) fn persist(st: &mut State, entry: &Entry) -> Result<(), RunnerError> {
+    let store = entry.spec.jobstore.clone();
+    match st.stores.get_mut(&store) {
+        Some(s) => s
+            .put(&stored(entry))
+            .map_err(|error| RunnerError::Store { store, error }),
+        None => Err(RunnerError::Unknown {
+            job: entry.spec.id.clone(),
+            what: "job store",
+            name: store,
+        }),
+    }
+}
