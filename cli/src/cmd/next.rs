@@ -71,21 +71,37 @@ pub(crate) fn run(args: NextArgs, out: &mut impl Write) -> CmdResult {
                 writeln!(out, "{fire}")?;
             }
         }
+        // Every format shows the fires found before an error (an AndTrigger loop, a date
+        // past 9999), then the error.
         NextFormat::Json => {
-            let rows: Vec<serde_json::Value> = fires
-                .map(|f| f.map(|f| json_row(&f)))
-                .collect::<Result<_, _>>()
-                .map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+            let mut rows = Vec::new();
+            let mut failed = None;
+            for fire in fires {
+                match fire {
+                    Ok(f) => rows.push(json_row(&f)),
+                    Err(e) => failed = Some(e),
+                }
+            }
             serde_json::to_writer_pretty(&mut *out, &rows).map_err(|e| Failure::Io(e.into()))?;
             writeln!(out)?;
+            if let Some(e) = failed {
+                return Err(Failure::Input(format!("error: {e}\n")));
+            }
         }
         NextFormat::Table => {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED);
             table.set_header(["#", "fire", "weekday", "UTC offset", "after previous"]);
             let mut prev: Option<ZonedTime> = None;
+            let mut failed = None;
             for (i, fire) in fires.enumerate() {
-                let fire = fire.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+                let fire = match fire {
+                    Ok(f) => f,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                };
                 let gap = prev.map_or_else(|| "-".to_owned(), |p| gap_text(&p, &fire));
                 table.add_row([
                     (i + 1).to_string(),
@@ -96,10 +112,13 @@ pub(crate) fn run(args: NextArgs, out: &mut impl Write) -> CmdResult {
                 ]);
                 prev = Some(fire);
             }
-            if prev.is_none() {
-                writeln!(out, "{} never fires at or after {from}", trigger)?;
-            } else {
+            if prev.is_some() {
                 writeln!(out, "{table}")?;
+            } else if failed.is_none() {
+                writeln!(out, "{} never fires at or after {from}", trigger)?;
+            }
+            if let Some(e) = failed {
+                return Err(Failure::Input(format!("error: {e}\n")));
             }
         }
     }

@@ -561,7 +561,10 @@ impl<'f> Engine<'f> {
                         j,
                         n.canonical_in(zone).map_err(|e| fail(e.into()))?,
                         Status::Pending,
-                        Rule::PausedPastEnd,
+                        match self.frozen {
+                            Some(f) => Rule::Frozen { at: f.at },
+                            None => Rule::PausedPastEnd,
+                        },
                     ),
                     n.instant(),
                     self.id_rank[j],

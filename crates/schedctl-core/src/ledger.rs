@@ -54,6 +54,9 @@ pub enum Rule {
     MaxInstances { running: u32 },
     /// The scheduler was paused (or down) until after the window's end.
     PausedPastEnd,
+    /// APScheduler 3.11's scheduler froze at `at` (an AndTrigger loop, CONTRACT rule 7a) and
+    /// never processed this fire.
+    Frozen { at: Instant },
 }
 
 impl Rule {
@@ -68,6 +71,10 @@ impl Rule {
             Rule::CoalescedInto { .. } => "coalesced into the latest overdue fire".into(),
             Rule::MaxInstances { running } => format!("max_instances reached ({running} running)"),
             Rule::PausedPastEnd => "scheduler paused past the end of the window".into(),
+            Rule::Frozen { .. } => {
+                "the scheduler froze earlier (APScheduler 3.11's AndTrigger loop): never processed"
+                    .into()
+            }
         }
     }
 }
