@@ -310,7 +310,7 @@ fn jobs_pause_takes_effect_while_running() {
     );
     assert!(b <= a + 1, "paused at {a} runs, ended at {b}");
     let shown = run(&dir, &["jobs", "show", "tick", "--store", "schedctl.db"]);
-    assert!(String::from_utf8_lossy(&shown.stdout).contains("(paused)"));
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("state: paused"));
 }
 
 #[test]
@@ -461,7 +461,7 @@ fn a_second_runner_on_the_same_store_is_refused() {
     assert_eq!(second.status.code(), Some(2), "{message}");
     assert!(
         message.contains(&format!(
-            "is in use by another schedctl run (pid {})",
+            "is in use by another schedctl run (pid {} on ",
             first.id()
         )),
         "{message}"
@@ -478,4 +478,325 @@ fn a_second_runner_on_the_same_store_is_refused() {
         "{}",
         String::from_utf8_lossy(&after.stderr)
     );
+}
+
+/// APScheduler 3.11 would freeze its whole scheduler on this `and` after its first fire; the
+/// real runner reports it on that job, ends the job, and runs every other job on.
+#[test]
+fn an_and_trigger_that_would_freeze_apscheduler_ends_only_its_job() {
+    let dir = temp_dir("and-freeze");
+    // Both intervals first agree 2 s after the start; after that fire they answer +1 s and
+    // +2 s for ever: APScheduler's AndTrigger loop.
+    let jobs = "[[job]]\nid = \"both\"\ntrigger = \"and:[interval:seconds=1] [interval:seconds=2]\"\ncommand = [\"true\"]\n\
+        [[job]]\nid = \"tick\"\ntrigger = \"interval:seconds=1\"\ncommand = [\"true\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let out = run(
+        &dir,
+        &["run", "jobs.toml", "--for", "5s", "--log", "runs.jsonl"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the job's error makes the exit status 1"
+    );
+    let log = read_log(&dir.join("runs.jsonl"));
+    let both: Vec<&serde_json::Value> = log.iter().filter(|e| e["job"] == "both").collect();
+    assert_eq!(both.len(), 1, "one event, then the job has ended: {log:?}");
+    assert_eq!(both[0]["outcome"], "error", "{log:?}");
+    assert!(
+        both[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("AndTrigger never returns")),
+        "{log:?}"
+    );
+    assert!(get(&counts(&log), "tick", "executed") >= 4, "{log:?}");
+}
+
+// Commands' output (`--output`) and the `SCHEDCTL_*` environment of each run.
+
+/// The one `executed` or `error` event of `job` in the run log.
+fn finished(log: &[serde_json::Value], job: &str) -> serde_json::Value {
+    let ends: Vec<&serde_json::Value> = log
+        .iter()
+        .filter(|e| e["job"] == job && (e["outcome"] == "executed" || e["outcome"] == "error"))
+        .collect();
+    assert_eq!(ends.len(), 1, "one run of {job}: {log:?}");
+    ends[0].clone()
+}
+
+#[test]
+fn a_failing_commands_stderr_is_in_the_run_log_and_in_its_file() {
+    let dir = temp_dir("output-capture");
+    let jobs = "[[job]]\nid = \"reports/nightly\"\ntrigger = \"date:run_date=2020-01-01\"\nmisfire_grace_time = \"none\"\n\
+        command = [\"sh\", \"-c\", \"echo generating; echo 'cannot reach db.internal:5432' >&2; exit 3\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let out = run(
+        &dir,
+        &["run", "jobs.toml", "--for", "1s", "--log", "runs.jsonl"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e = finished(&read_log(&dir.join("runs.jsonl")), "reports/nightly");
+    assert_eq!(e["outcome"], "error", "{e}");
+    assert_eq!(
+        e["output_tail"], "generating\ncannot reach db.internal:5432",
+        "{e}"
+    );
+    // The whole output, in the default directory beside the job file, in a directory named
+    // after the job id with its `/` escaped.
+    let file = PathBuf::from(e["output_file"].as_str().expect("an output file"));
+    assert!(
+        file.starts_with("./schedctl-output/reports%2Fnightly"),
+        "{}",
+        file.display()
+    );
+    let text = std::fs::read_to_string(dir.join(&file)).expect("the output file");
+    assert_eq!(text, "generating\ncannot reach db.internal:5432\n");
+    // The console's error line says where the output is.
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("(output: {})", file.display())),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn five_megabytes_of_output_neither_block_the_command_nor_grow_the_tail() {
+    let dir = temp_dir("output-big");
+    // A command blocked on a full pipe would run into its timeout.
+    let jobs = "[[job]]\nid = \"chatty\"\ntrigger = \"date:run_date=2020-01-01\"\nmisfire_grace_time = \"none\"\ntimeout = \"20s\"\n\
+        command = ['sh', '-c', 'head -c 5000000 /dev/zero | tr \"\\0\" x; echo; i=0; while [ $i -lt 100 ]; do echo \"line $i\" >&2; i=$((i+1)); done']\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let started = std::time::Instant::now();
+    let out = run(
+        &dir,
+        &["run", "jobs.toml", "--for", "1s", "--log", "runs.jsonl"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let e = finished(&read_log(&dir.join("runs.jsonl")), "chatty");
+    assert_eq!(e["outcome"], "executed", "{e}");
+    let tail = e["output_tail"].as_str().expect("a tail");
+    assert!(tail.len() <= 2048, "{} bytes", tail.len());
+    assert_eq!(tail.lines().count(), 20, "{tail}");
+    assert!(
+        tail.starts_with("line 80\n") && tail.ends_with("line 99"),
+        "{tail}"
+    );
+    let file = dir.join(e["output_file"].as_str().expect("an output file"));
+    let len = std::fs::metadata(&file).expect("the output file").len();
+    assert_eq!(
+        len,
+        5_000_001 + (0..100).map(|i: u64| 7 + u64::from(i >= 10)).sum::<u64>()
+    );
+}
+
+#[test]
+fn each_job_keeps_its_newest_output_files() {
+    let dir = temp_dir("output-rotate");
+    let jobs = "[[job]]\nid = \"nightly\"\ntrigger = \"date:run_date=2021-06-01\"\nmisfire_grace_time = \"none\"\ncommand = [\"echo\", \"today\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    // The files of five earlier runs (one at a fraction of a second), and a file that is not
+    // one.
+    let job_dir = dir.join("out").join("nightly");
+    std::fs::create_dir_all(&job_dir).expect("job dir");
+    for name in [
+        "2021-05-27T00-00-00Z.log",
+        "2021-05-28T00-00-00Z.log",
+        "2021-05-29T00-00-00Z.log",
+        "2021-05-31T00-00-00Z.log",
+        "2021-05-31T00-00-00.500000Z.log",
+        "notes.txt",
+    ] {
+        std::fs::write(job_dir.join(name), "earlier\n").expect("write");
+    }
+    let out = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "1s",
+            "--log",
+            "runs.jsonl",
+            "--output-dir",
+            "out",
+            "--output-keep",
+            "3",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&job_dir)
+        .expect("job dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "2021-05-31T00-00-00.500000Z.log",
+            "2021-05-31T00-00-00Z.log",
+            "2021-06-01T00-00-00Z.log",
+            "notes.txt"
+        ]
+    );
+    let e = finished(&read_log(&dir.join("runs.jsonl")), "nightly");
+    assert_eq!(e["output_file"], "out/nightly/2021-06-01T00-00-00Z.log");
+    assert_eq!(
+        std::fs::read_to_string(job_dir.join("2021-06-01T00-00-00Z.log")).expect("read"),
+        "today\n"
+    );
+}
+
+#[test]
+fn output_inherit_prefixes_each_line_with_the_job_id() {
+    let dir = temp_dir("output-inherit");
+    let jobs = "[[job]]\nid = \"greet\"\ntrigger = \"date:run_date=2020-01-01\"\nmisfire_grace_time = \"none\"\n\
+        command = [\"sh\", \"-c\", \"echo hello; echo 'to stderr' >&2; printf 'no newline'\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let out = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "1s",
+            "--log",
+            "runs.jsonl",
+            "--output",
+            "inherit",
+        ],
+    );
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.lines().any(|l| l == "[greet] hello"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l == "[greet] no newline"),
+        "{stdout}"
+    );
+    assert!(stderr.lines().any(|l| l == "[greet] to stderr"), "{stderr}");
+    // Nothing is written to files; the run log still has the tail.
+    assert!(!dir.join("schedctl-output").exists());
+    let e = finished(&read_log(&dir.join("runs.jsonl")), "greet");
+    assert_eq!(e["output_file"], serde_json::Value::Null, "{e}");
+    assert!(
+        e["output_tail"]
+            .as_str()
+            .is_some_and(|t| t.contains("hello") && t.contains("to stderr")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_command_is_told_its_job_and_fire_time() {
+    let dir = temp_dir("env");
+    let jobs = "timezone = \"Europe/Paris\"\n\
+        [[job]]\nid = \"tick\"\ntrigger = \"interval:seconds=1\"\n\
+        command = [\"sh\", \"-c\", \"echo \\\"$SCHEDCTL_JOB_ID|$SCHEDCTL_FIRE_TIME|$SCHEDCTL_RUN_TIMES\\\" >> tick.txt\"]\n\
+        [[job]]\nid = \"once\"\ntrigger = \"date:run_date=2020-01-01\"\nmisfire_grace_time = \"none\"\n\
+        command = [\"sh\", \"-c\", \"echo \\\"$SCHEDCTL_FIRE_TIME|$SCHEDCTL_FIRE_TIME_UNIX|$SCHEDCTL_LATENESS_SECONDS|$SCHEDCTL_RUN_TIMES\\\" > once.txt\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let out = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "2500ms",
+            "--log",
+            "runs.jsonl",
+            "--output",
+            "discard",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = read_log(&dir.join("runs.jsonl"));
+    let fires: Vec<String> = log
+        .iter()
+        .filter(|e| e["job"] == "tick" && e["outcome"] == "executed")
+        .map(|e| format!("tick|{}|1", e["fire"].as_str().expect("fire")))
+        .collect();
+    assert!(fires.len() >= 2, "{log:?}");
+    let seen = std::fs::read_to_string(dir.join("tick.txt")).expect("tick ran");
+    assert_eq!(seen.lines().collect::<Vec<_>>(), fires);
+    // A date in the past, in the file's zone: its fire, the same in seconds since 1970, and
+    // how late the run started (about the time since then).
+    let once = std::fs::read_to_string(dir.join("once.txt")).expect("once ran");
+    let fields: Vec<&str> = once.trim_end().split('|').collect();
+    assert_eq!(fields[0], "2020-01-01T00:00:00+01:00", "{once}");
+    assert_eq!(finished(&log, "once")["fire"], fields[0]);
+    assert_eq!(fields[1], "1577833200", "{once}");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64();
+    let late: f64 = fields[2].parse().expect("decimal seconds");
+    assert!((now - 1_577_833_200.0 - late).abs() < 10.0, "{once}");
+    assert_eq!(fields[3], "1", "{once}");
+}
+
+#[test]
+fn a_run_that_coalesced_overdue_fires_is_told_how_many() {
+    let dir = temp_dir("env-coalesce");
+    let jobs = "[[job]]\nid = \"catchup\"\ntrigger = \"interval:seconds=1\"\nmisfire_grace_time = \"none\"\n\
+        command = [\"sh\", \"-c\", \"echo \\\"$SCHEDCTL_FIRE_TIME $SCHEDCTL_RUN_TIMES\\\" >> runs.txt\"]\n";
+    std::fs::write(dir.join("jobs.toml"), jobs).expect("write");
+    let first = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "1500ms",
+            "--log",
+            "first.jsonl",
+        ],
+    );
+    assert!(first.status.success());
+    std::thread::sleep(Duration::from_millis(3_000));
+    let second = run(
+        &dir,
+        &[
+            "run",
+            "jobs.toml",
+            "--for",
+            "500ms",
+            "--log",
+            "second.jsonl",
+        ],
+    );
+    assert!(second.status.success());
+    let log = read_log(&dir.join("second.jsonl"));
+    let coalesced = get(&counts(&log), "catchup", "coalesced");
+    assert!(coalesced >= 2, "{log:?}");
+    let caught_up = log
+        .iter()
+        .find(|e| e["outcome"] == "executed")
+        .expect("the overdue run ran");
+    let line = format!(
+        "{} {}",
+        caught_up["fire"].as_str().expect("fire"),
+        coalesced + 1
+    );
+    let seen = std::fs::read_to_string(dir.join("runs.txt")).expect("runs");
+    assert!(seen.lines().any(|l| l == line), "{line:?} in\n{seen}");
 }

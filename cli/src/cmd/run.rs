@@ -3,16 +3,16 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use schedctl_core::{parse_duration, Clock, JobStoreKind};
 use schedctl_runner::{
-    job_zone, Event, EventKind, JobSpec, JobStore, Listener, MemoryStore, Scheduler, SqliteStore,
-    StoredJob, SystemClock,
+    job_zone, Event, EventKind, JobSpec, JobStore, Listener, MemoryStore, Origin, Output,
+    Scheduler, SqliteStore, StoredJob, SyncAction, SystemClock,
 };
 use schedctl_trigger::{Instant, Tz, ZonedTime};
 
@@ -47,6 +47,26 @@ pub(crate) struct RunArgs {
     /// Append one JSON line per event here; default: `schedctl-runs.jsonl` beside the job file
     #[arg(long)]
     log: Option<PathBuf>,
+    /// What becomes of the commands' standard output and error: `capture` (one file per run
+    /// under --output-dir, the last lines in the run log), `inherit` (passed through, each line
+    /// prefixed with `[JOB-ID] `), `discard`
+    #[arg(long, value_enum, default_value = "capture")]
+    output: OutputMode,
+    /// Where `--output capture` writes: DIR/JOB-ID/FIRE.log; default: `schedctl-output` beside
+    /// the job file
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// How many output files `--output capture` keeps per job (the newest)
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    output_keep: u32,
+}
+
+/// What becomes of the commands' output (`--output`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputMode {
+    Capture,
+    Inherit,
+    Discard,
 }
 
 /// Manage the jobs of a persistent store, also while a runner uses it (it picks changes up
@@ -77,11 +97,13 @@ enum JobsAction {
     Show { id: String },
     /// Pause a job: it keeps its definition but does not run
     Pause { id: String },
-    /// Resume a job: its next run time becomes its first fire from now
+    /// Resume a job: its next run time becomes its first fire from now (an interval keeps
+    /// the start it had when the job was added)
     Resume { id: String },
-    /// Remove a job
+    /// Remove a job (a job of the job file stays removed at the next start while its
+    /// definition is unchanged)
     Remove { id: String },
-    /// Change a job's trigger or options; its next run time is recomputed from now
+    /// Change a job's options (its next run time stays) or its trigger (rescheduled from now)
     Modify {
         id: String,
         /// A new trigger string
@@ -103,9 +125,10 @@ enum JobsAction {
         /// The trigger string
         #[arg(long)]
         trigger: String,
-        /// Zone of the trigger when it names none
-        #[arg(long, default_value = "UTC")]
-        tz: String,
+        /// Zone of the trigger when it names none (default: the job file's zone, which the
+        /// runner records in the store; UTC for a store no runner has used)
+        #[arg(long)]
+        tz: Option<String>,
         /// The executor
         #[arg(long, default_value = "default")]
         executor: String,
@@ -158,6 +181,28 @@ fn log_line(e: &Event) -> serde_json::Value {
         "end": end.map(|t| show_time(t, zone)),
         "exit_status": exit,
         "message": message,
+        "output_tail": e.output.as_ref().map(|o| o.tail.clone()),
+        "output_file": e
+            .output
+            .as_ref()
+            .and_then(|o| o.file.as_ref())
+            .map(|p| p.display().to_string()),
+    })
+}
+
+/// Warns on standard error, once per job, when a job's output cannot be saved to its file.
+fn output_warnings() -> Listener {
+    let warned = Mutex::new(std::collections::HashSet::new());
+    Arc::new(move |e: &Event| {
+        let Some(error) = e.output.as_ref().and_then(|o| o.file_error.as_ref()) else {
+            return;
+        };
+        if warned.lock().is_ok_and(|mut w| w.insert(e.job.clone())) {
+            eprintln!(
+                "schedctl: job `{}`: its output is not saved ({error}); the run log keeps its last lines",
+                e.job
+            );
+        }
     })
 }
 
@@ -183,16 +228,44 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
         .unwrap_or_else(|| beside(&args.file, "schedctl-runs.jsonl"));
     // Opened once the stores are, so that a refused store leaves no empty log behind.
     let log: Arc<Mutex<Option<std::fs::File>>> = Arc::new(Mutex::new(None));
-    let printer: Listener = Arc::new(|e: &Event| {
-        let detail = match &e.kind {
-            EventKind::Executed { exit_code, .. } => format!("exit {}", exit_code.unwrap_or(0)),
-            EventKind::Error { message, .. } => message.clone(),
-            EventKind::Missed { late, .. } => format!("{late} late"),
-            EventKind::Dropped { running } => format!("{running} running"),
-            _ => String::new(),
-        };
-        println!("{:<9} {} {} {detail}", e.kind.outcome(), e.fire, e.job);
-    });
+    // Events are printed while standard output takes them; once it is closed (`| head`),
+    // scheduling goes on and the run log keeps every event. A write error must never panic
+    // a worker or the scheduler thread.
+    let stdout_open = Arc::new(AtomicBool::new(true));
+    let printer: Listener = {
+        let open = stdout_open.clone();
+        Arc::new(move |e: &Event| {
+            if !open.load(Ordering::Relaxed) {
+                return;
+            }
+            let detail = match &e.kind {
+                EventKind::Executed { exit_code, .. } => {
+                    format!("exit {}", exit_code.unwrap_or(0))
+                }
+                EventKind::Error { message, .. } => {
+                    match e.output.as_ref().and_then(|o| o.file.as_ref()) {
+                        Some(path) => format!("{message} (output: {})", path.display()),
+                        None => message.clone(),
+                    }
+                }
+                EventKind::Missed { late, .. } => format!("{late} late"),
+                EventKind::Dropped { running } => format!("{running} running"),
+                _ => String::new(),
+            };
+            let mut stdout = std::io::stdout().lock();
+            let written = writeln!(
+                stdout,
+                "{:<9} {} {} {detail}",
+                e.kind.outcome(),
+                e.fire,
+                e.job
+            )
+            .and_then(|()| stdout.flush());
+            if written.is_err() && open.swap(false, Ordering::Relaxed) {
+                eprintln!("schedctl: standard output was closed; the jobs go on and every event is in the run log");
+            }
+        })
+    };
     let logger: Listener = {
         let log = log.clone();
         Arc::new(move |e: &Event| {
@@ -203,16 +276,23 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
             }
         })
     };
-    let mut sched = Scheduler::new(file.executors.clone(), vec![printer, logger]);
+    let mut sched = Scheduler::new(
+        file.executors.clone(),
+        vec![printer, logger, output_warnings()],
+    );
     let default_store = args
         .store
         .clone()
         .unwrap_or_else(|| beside(&args.file, "schedctl.db"));
     let open = |path: &Path| -> Result<Box<dyn JobStore>, Failure> {
-        Ok(Box::new(
-            SqliteStore::open_for_runner(path).map_err(|e| input(e.to_string()))?,
-        ))
+        let mut store = SqliteStore::open_for_runner(path).map_err(|e| input(e.to_string()))?;
+        // `schedctl jobs add` reads triggers in the job file's zone by default.
+        store
+            .set_setting("timezone", zone.name())
+            .map_err(|e| input(e.to_string()))?;
+        Ok(Box::new(store))
     };
+    let mut stores = vec![format!("default = {}", default_store.display())];
     sched
         .add_store("default", open(&default_store)?)
         .map_err(|e| input(e.to_string()))?;
@@ -221,31 +301,30 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
             JobStoreKind::Memory => Box::new(MemoryStore::default()),
             JobStoreKind::Sqlite { path } => open(&beside(&args.file, path))?,
         };
+        stores.push(format!(
+            "{} = {}",
+            store.name,
+            match &store.kind {
+                JobStoreKind::Memory =>
+                    "memory (its jobs live only while this runner runs; `schedctl jobs` cannot see them)"
+                        .to_owned(),
+                JobStoreKind::Sqlite { .. } => boxed.describe(),
+            }
+        ));
         sched
             .add_store(&store.name, boxed)
             .map_err(|e| input(e.to_string()))?;
     }
-    // Make the stores match the job file: keep unchanged jobs (and their next run times),
-    // replace changed ones, add new ones, remove the rest.
-    let existing: std::collections::HashMap<String, JobSpec> = sched
-        .get_jobs()
-        .into_iter()
-        .map(|j| (j.spec.id.clone(), j.spec))
+    // Make the stores match the job file (the rule: the book's `schedctl run` page, and
+    // schedctl_runner's sync module), and say what that did to each job.
+    let specs = file
+        .jobs
+        .iter()
+        .map(|job| JobSpec::from_job(job, zone, &file.executor_of(job).name))
         .collect();
-    for job in &file.jobs {
-        let spec = JobSpec::from_job(job, zone, &file.executor_of(job).name);
-        if existing.get(&spec.id) == Some(&spec) {
-            continue;
-        }
-        sched
-            .add_job(spec, None, true)
-            .map_err(|e| input(e.to_string()))?;
-    }
-    let in_file: std::collections::HashSet<&str> =
-        file.jobs.iter().map(|j| j.id.as_str()).collect();
-    for id in existing.keys().filter(|id| !in_file.contains(id.as_str())) {
-        sched.remove_job(id).map_err(|e| input(e.to_string()))?;
-    }
+    let synced = sched
+        .sync_job_file(specs)
+        .map_err(|e| input(e.to_string()))?;
     let file_handle = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -259,6 +338,26 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
     if let Ok(mut guard) = log.lock() {
         *guard = Some(file_handle);
     }
+    let output_dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| beside(&args.file, "schedctl-output"));
+    sched.set_output(match args.output {
+        OutputMode::Capture => {
+            std::fs::create_dir_all(&output_dir).map_err(|e| {
+                input(format!(
+                    "cannot create the output directory `{}`: {e}",
+                    output_dir.display()
+                ))
+            })?;
+            Output::Capture {
+                dir: output_dir.clone(),
+                keep: args.output_keep as usize,
+            }
+        }
+        OutputMode::Inherit => Output::Inherit,
+        OutputMode::Discard => Output::Discard,
+    });
     let signals = Arc::new(AtomicUsize::new(0));
     {
         let signals = signals.clone();
@@ -269,15 +368,55 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
             }
         });
     }
-    writeln!(
-        out,
-        "running {} jobs from {} (store {}, log {})",
+    let mut banner = format!(
+        "running {} jobs from {} (log {})\n",
         file.jobs.len(),
         args.file.display(),
-        default_store.display(),
         log_path.display()
-    )?;
-    out.flush()?;
+    );
+    for store in &stores {
+        banner.push_str(&format!("  store {store}\n"));
+    }
+    match args.output {
+        OutputMode::Capture => banner.push_str(&format!(
+            "  output of each run in {} (the last lines also in the run log)\n",
+            output_dir.display()
+        )),
+        OutputMode::Inherit => {
+            banner.push_str("  output of each run here, each line after [job id]\n")
+        }
+        OutputMode::Discard => banner.push_str("  output of runs discarded\n"),
+    }
+    for s in &synced {
+        let next = s
+            .next_run_time
+            .and_then(|n| n.canonical_in(n.tz()).ok())
+            .map_or_else(|| "-".to_owned(), |n| n.to_string());
+        let why = match &s.action {
+            SyncAction::Ended { reason } => format!(" ({reason})"),
+            SyncAction::StaysRemoved => {
+                " (removed with `schedctl jobs remove`; change its definition to add it again)"
+                    .into()
+            }
+            SyncAction::KeptFromCommand => " (added with `schedctl jobs add`)".into(),
+            _ => String::new(),
+        };
+        banner.push_str(&format!(
+            "  {:<11} {} in store {}, next run {next}{why}\n",
+            s.action.word(),
+            s.id,
+            s.store
+        ));
+    }
+    // Like every event line: a closed standard output must not stop the runner.
+    if out
+        .write_all(banner.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+        && stdout_open.swap(false, Ordering::Relaxed)
+    {
+        eprintln!("schedctl: standard output was closed; the jobs go on and every event is in the run log");
+    }
     sched.start();
     loop {
         if signals.load(Ordering::SeqCst) > 0 {
@@ -310,11 +449,30 @@ fn stored_or_fail(store: &mut SqliteStore, id: &str) -> Result<StoredJob, Failur
     store.get(id).map_err(|e| input(e.to_string()))
 }
 
-/// The first fire of a stored job from now, as microseconds.
-fn first_fire_from_now(spec: &JobSpec) -> Result<Option<i64>, Failure> {
-    let trigger = spec.parse_trigger().map_err(|e| input(e.to_string()))?;
+/// A stored job that the scheduler still runs (ended jobs and removal markers are kept only
+/// so that a restart does not add them again).
+fn active_or_fail(store: &mut SqliteStore, id: &str) -> Result<StoredJob, Failure> {
+    let j = stored_or_fail(store, id)?;
+    if j.removed {
+        return Err(input(format!(
+            "job `{id}` was removed with `schedctl jobs remove` (change its definition in the job file to add it again)"
+        )));
+    }
+    if let Some(reason) = &j.ended {
+        return Err(input(format!(
+            "job `{id}` has ended: {reason} (change its definition in the job file to schedule it again)"
+        )));
+    }
+    Ok(j)
+}
+
+/// The first fire of a stored job from now, as microseconds, with its trigger bound to its
+/// anchor (APScheduler keeps an interval's start when a job is resumed).
+fn first_fire_from_now(job: &StoredJob) -> Result<Option<i64>, Failure> {
+    let trigger = job.spec.parse_trigger().map_err(|e| input(e.to_string()))?;
     let now = SystemClock.now();
-    let schedule = trigger.schedule(now).map_err(|e| input(e.to_string()))?;
+    let anchor = job.anchor.map_or(now, Instant::from_unix_micros);
+    let schedule = trigger.schedule(anchor).map_err(|e| input(e.to_string()))?;
     let mut fires = schedule.fires(now).map_err(|e| input(e.to_string()))?;
     match fires.next() {
         Some(Ok(f)) => Ok(Some(f.instant().unix_micros())),
@@ -323,14 +481,37 @@ fn first_fire_from_now(spec: &JobSpec) -> Result<Option<i64>, Failure> {
     }
 }
 
+/// How `jobs list` shows a job's state.
+fn state_of(j: &StoredJob) -> String {
+    match (&j.ended, j.removed, j.paused) {
+        (_, true, _) => "removed".into(),
+        (Some(reason), _, _) => format!("ended: {reason}"),
+        (None, false, true) => "paused".into(),
+        (None, false, false) => "scheduled".into(),
+    }
+}
+
 pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
-    if !args.store.exists() {
+    if let JobsAction::Modify {
+        id,
+        trigger: None,
+        max_instances: None,
+        coalesce: None,
+        misfire_grace_time: None,
+    } = &args.action
+    {
         return Err(input(format!(
-            "no job store at `{}` (give it with --store)",
-            args.store.display()
+            "nothing to change: give --trigger, --max-instances, --coalesce or --misfire-grace-time for job `{id}`"
         )));
     }
-    let mut store = SqliteStore::open(&args.store).map_err(|e| input(e.to_string()))?;
+    // Listing reads the store without writing to it (a read-only store lists fine); every
+    // other action changes it. Neither ever creates a store.
+    let writable = !matches!(
+        args.action,
+        JobsAction::List { .. } | JobsAction::Show { .. }
+    );
+    let mut store =
+        SqliteStore::open_existing(&args.store, writable).map_err(|e| input(e.to_string()))?;
     let fail = |e: schedctl_runner::StoreError| input(e.to_string());
     match args.action {
         JobsAction::List { json: true } => {
@@ -343,10 +524,15 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                     serde_json::json!({
                         "id": j.spec.id,
                         "trigger": j.spec.trigger,
-                        "next_run_time": j.next_run_time.map(|t| show_time(Instant::from_unix_micros(t), zone)),
+                        // A paused job has no next run time (APScheduler's pause_job sets
+                        // it to None); resume computes a new one.
+                        "next_run_time": j.next_run_time.filter(|_| !j.paused).map(|t| show_time(Instant::from_unix_micros(t), zone)),
                         "executor": j.spec.executor,
                         "jobstore": j.spec.jobstore,
                         "paused": j.paused,
+                        "state": state_of(j),
+                        "origin": j.origin.name(),
+                        "anchor": j.anchor.map(|t| show_time(Instant::from_unix_micros(t), zone)),
                     })
                 })
                 .collect();
@@ -365,20 +551,28 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                 "store",
                 "state",
             ]);
-            for j in store.load().map_err(fail)? {
+            let jobs = store.load().map_err(fail)?;
+            if jobs.is_empty() {
+                writeln!(
+                    out,
+                    "no jobs in `{}`. Jobs of a memory job store ([jobstores.NAME] kind = \"memory\") live only inside the running `schedctl run`, which prints them at its start.",
+                    args.store.display()
+                )?;
+                return Ok(crate::exit::OK);
+            }
+            for j in jobs {
                 let zone = job_zone(&j.spec);
-                let next = j.next_run_time.map_or_else(
+                let next = j.next_run_time.filter(|_| !j.paused).map_or_else(
                     || "-".into(),
                     |t| show_time(Instant::from_unix_micros(t), zone),
                 );
-                let state = if j.paused { "paused" } else { "scheduled" };
                 table.add_row([
                     j.spec.id.clone(),
                     j.spec.trigger.clone(),
                     next,
                     j.spec.executor.clone(),
                     j.spec.jobstore.clone(),
-                    state.into(),
+                    state_of(&j),
                 ]);
             }
             writeln!(out, "{table}")?;
@@ -393,25 +587,38 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                 || "-".into(),
                 |t| show_time(Instant::from_unix_micros(t), zone),
             );
-            writeln!(
-                out,
-                "next run time: {next}{}",
-                if j.paused { " (paused)" } else { "" }
-            )?;
+            writeln!(out, "next run time: {next}")?;
+            writeln!(out, "state: {}", state_of(&j))?;
+            writeln!(out, "added by: {}", j.origin.name())?;
             return Ok(crate::exit::OK);
         }
         JobsAction::Pause { id } => {
-            let mut j = stored_or_fail(&mut store, &id)?;
+            let mut j = active_or_fail(&mut store, &id)?;
             j.paused = true;
             store.put(&j).map_err(fail)?;
         }
         JobsAction::Resume { id } => {
-            let mut j = stored_or_fail(&mut store, &id)?;
+            let mut j = active_or_fail(&mut store, &id)?;
             j.paused = false;
-            j.next_run_time = first_fire_from_now(&j.spec)?;
+            j.next_run_time = first_fire_from_now(&j)?;
             store.put(&j).map_err(fail)?;
         }
-        JobsAction::Remove { id } => store.remove(&id).map_err(fail)?,
+        JobsAction::Remove { id } => {
+            let j = active_or_fail(&mut store, &id)?;
+            if j.origin == Origin::File {
+                // Kept as a marker: the job file still has it, and the next start must not
+                // add it back while its definition is unchanged.
+                store
+                    .put(&StoredJob {
+                        removed: true,
+                        next_run_time: None,
+                        ..j
+                    })
+                    .map_err(fail)?;
+            } else {
+                store.remove(&id).map_err(fail)?;
+            }
+        }
         JobsAction::Modify {
             id,
             trigger,
@@ -419,10 +626,14 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             coalesce,
             misfire_grace_time,
         } => {
-            let mut j = stored_or_fail(&mut store, &id)?;
+            let mut j = active_or_fail(&mut store, &id)?;
+            // Like APScheduler: options change and the next run time stays (`modify_job`); a
+            // new trigger reschedules from now (`reschedule_job`), bound to now.
             if let Some(t) = trigger {
                 check_trigger(&t, &j.spec.timezone)?;
                 j.spec.trigger = t;
+                j.anchor = Some(SystemClock.now().unix_micros());
+                j.next_run_time = first_fire_from_now(&j)?;
             }
             if let Some(n) = max_instances {
                 if n == 0 {
@@ -444,7 +655,6 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                     )
                 };
             }
-            j.next_run_time = first_fire_from_now(&j.spec)?;
             store.put(&j).map_err(fail)?;
         }
         JobsAction::Add {
@@ -454,8 +664,16 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             executor,
             command,
         } => {
+            // The job file's zone (the runner records it in the store), else UTC.
+            let tz = match tz {
+                Some(tz) => tz,
+                None => store
+                    .setting("timezone")
+                    .map_err(fail)?
+                    .unwrap_or_else(|| "UTC".into()),
+            };
             check_trigger(&trigger, &tz)?;
-            if store.get(&id).is_ok() {
+            if store.get(&id).is_ok_and(|j| j.is_active()) {
                 return Err(input(format!("a job `{id}` exists already")));
             }
             let spec = JobSpec {
@@ -471,14 +689,12 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                 duration_us: 0,
                 timeout_us: None,
             };
-            let next_run_time = first_fire_from_now(&spec)?;
-            store
-                .put(&StoredJob {
-                    spec,
-                    next_run_time,
-                    paused: false,
-                })
-                .map_err(fail)?;
+            let mut job = StoredJob {
+                origin: Origin::Command,
+                ..StoredJob::new(spec, None, Some(SystemClock.now().unix_micros()))
+            };
+            job.next_run_time = first_fire_from_now(&job)?;
+            store.put(&job).map_err(fail)?;
         }
     }
     store.bump_generation().map_err(fail)?;

@@ -94,6 +94,9 @@ pub enum FileErrorKind {
     /// An interval that goes back in time.
     #[error("the interval is negative: its fires go back in time")]
     BackwardsInterval,
+    /// A NUL byte in a command argument, which no program argument can hold.
+    #[error("`command` has a NUL byte (\\0): no program can be started with it")]
+    NulInCommand,
     /// A pause that ends before it starts.
     #[error("pause ends (`{to}`) before it starts (`{from}`)")]
     PauseBackwards { from: String, to: String },
@@ -133,6 +136,9 @@ impl FileErrorKind {
                 "kind = \"memory\", or kind = \"sqlite\" with path = \"jobs.db\"".into()
             }
             FileErrorKind::PauseBackwards { .. } => "`to` must be after `from`".into(),
+            FileErrorKind::NulInCommand => {
+                "program arguments are C strings: remove the \\0 (or \\u0000) from the argument".into()
+            }
             FileErrorKind::BadPolicy { allowed, .. } => format!("one of: {allowed} (the first is APScheduler 3.x's behaviour)"),
             FileErrorKind::TooManyWorkers { .. } => {
                 "a pool of that many threads cannot start on one machine; use fewer workers".into()

@@ -740,6 +740,10 @@ fn parse_job(
             DeValue::Array(items) => {
                 for item in items {
                     if let Some(s) = w.string(item, "command") {
+                        // An argument is a C string: a NUL would fail every fire at exec.
+                        if s.contains('\0') {
+                            w.err(item.span(), FileErrorKind::NulInCommand);
+                        }
                         command.push(s.to_owned());
                     }
                 }

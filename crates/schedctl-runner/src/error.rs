@@ -8,7 +8,11 @@ use crate::store::StoreError;
 pub enum RunnerError {
     /// A job store failed.
     #[error("job store `{store}`: {error}")]
-    Store { store: String, error: StoreError },
+    Store {
+        store: String,
+        #[source]
+        error: StoreError,
+    },
     /// No job of that id.
     #[error("no job `{0}`")]
     NoSuchJob(String),
@@ -22,10 +26,15 @@ pub enum RunnerError {
         what: &'static str,
         name: String,
     },
-    /// The trigger's next fire is out of range.
+    /// The trigger's next fire cannot be computed (out of range, an AndTrigger loop).
     #[error("job `{job}`: {error}")]
     Trigger {
         job: String,
+        #[source]
         error: schedctl_trigger::EvalError,
     },
+    /// A job with neither a command nor a closure (a closure job loaded from a persistent
+    /// store before its closure was registered).
+    #[error("job `{job}` has neither a command nor a closure: register its closure with Scheduler::register_closure before the store is added")]
+    NothingToRun { job: String },
 }

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use schedctl_core::Micros;
 use schedctl_trigger::{Instant, ZonedTime};
 
+use crate::output::RunOutput;
+
 /// How one run ended, or why a fire did not run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -55,6 +57,9 @@ pub struct Event {
     pub fire: ZonedTime,
     /// What happened.
     pub kind: EventKind,
+    /// What the command wrote (`executed` and `error` of a command whose output is not
+    /// discarded; see [`crate::Output`]).
+    pub output: Option<RunOutput>,
 }
 
 /// A function told about every event (keep it quick: the scheduler waits for it).
@@ -63,14 +68,29 @@ pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;
 /// Tells every listener that `kind` happened to the fire `fire` of `job` (the fire in its
 /// canonical form in its zone).
 pub(crate) fn emit(listeners: &[Listener], job: &str, fire: &ZonedTime, kind: EventKind) {
-    let zone = fire.tz();
-    let fire = fire.canonical_in(zone).unwrap_or(*fire);
+    emit_with_output(listeners, job, fire, kind, None);
+}
+
+/// [`emit`], with what the run's command wrote.
+pub(crate) fn emit_with_output(
+    listeners: &[Listener],
+    job: &str,
+    fire: &ZonedTime,
+    kind: EventKind,
+    output: Option<RunOutput>,
+) {
     let event = Event {
         job: job.to_owned(),
-        fire,
+        fire: canonical(fire),
         kind,
+        output,
     };
     for l in listeners {
         l(&event);
     }
+}
+
+/// A fire as events show it: in its canonical form in its zone.
+pub(crate) fn canonical(fire: &ZonedTime) -> ZonedTime {
+    fire.canonical_in(fire.tz()).unwrap_or(*fire)
 }

@@ -4,6 +4,11 @@
 //! job stores ([`MemoryStore`], [`SqliteStore`], or any [`JobStore`]). The policy — which fires
 //! run, coalesce, drop or miss — is [`schedctl_core::policy`], the same code `simulate` uses.
 //!
+//! A command is told which fire it runs for by its environment (`SCHEDCTL_JOB_ID`,
+//! `SCHEDCTL_FIRE_TIME`, `SCHEDCTL_FIRE_TIME_UNIX`, `SCHEDCTL_LATENESS_SECONDS`,
+//! `SCHEDCTL_RUN_TIMES`); its output is discarded, passed through or captured to a file per
+//! run as [`Scheduler::set_output`] says, and its event has the tail ([`Event::output`]).
+//!
 //! ```
 //! use std::sync::{Arc, Mutex};
 //! use schedctl_core::Executor;
@@ -43,6 +48,7 @@ mod clock;
 mod command;
 mod error;
 mod event;
+mod output;
 mod pool;
 mod scheduler;
 mod store;
@@ -53,9 +59,11 @@ pub use clock::SystemClock;
 pub use command::{Action, Closure, CommandSpec};
 pub use error::RunnerError;
 pub use event::{Event, EventKind, Listener};
-pub use scheduler::{JobInfo, Scheduler};
+pub use output::{job_dir_name, run_file_name, Output, RunOutput, TAIL_BYTES, TAIL_LINES};
+pub use scheduler::{JobInfo, Scheduler, SyncAction, Synced};
 pub use store::{
-    job_zone, JobSpec, JobStore, MemoryStore, SqliteStore, StoreError, StoredJob, SCHEMA_VERSION,
+    job_zone, JobSpec, JobStore, MemoryStore, Origin, SqliteStore, StoreError, StoredJob,
+    SCHEMA_VERSION,
 };
 
 /// Locks a mutex, also one poisoned by a thread that panicked while holding it.

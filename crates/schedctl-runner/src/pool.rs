@@ -1,8 +1,9 @@
 //! Worker pools: one per executor, a FIFO queue of tasks and the threads that run them.
 //!
 //! A worker checks the misfire grace when it would start a run time, then runs the job's action
-//! and reports an event; when the task is done it tells the scheduler, which keeps the count of
-//! running runs.
+//! (telling a command which fire it runs for, its output going where the scheduler's [`Output`]
+//! says) and reports an event; when the task is done it tells the scheduler, which keeps the
+//! count of running runs.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,15 +14,18 @@ use schedctl_core::policy::{start_decision, StartDecision};
 use schedctl_core::{Clock, Job};
 use schedctl_trigger::ZonedTime;
 
-use crate::command::{run_action, Action};
-use crate::event::{emit, EventKind, Listener};
+use crate::command::{run_action, Action, RunContext};
+use crate::event::{canonical, emit, emit_with_output, EventKind, Listener};
 use crate::lock;
+use crate::output::Output;
 
 /// The run times of one wake-up of a job, run in order by one worker.
 pub(crate) struct Task {
     pub(crate) job: Job,
     pub(crate) run_times: Vec<ZonedTime>,
     pub(crate) action: Action,
+    /// How many overdue fires were coalesced into the last run time (coalesce = true).
+    pub(crate) coalesced: usize,
 }
 
 /// The queue of one pool, shared by the scheduler thread and the pool's workers.
@@ -66,17 +70,18 @@ impl PoolShared {
 
 /// A worker thread of `pool`: runs its tasks until the pool is closed and empty, telling
 /// `listeners` about each run time and `done` about each finished task (its job id and how
-/// many of its runs failed).
+/// many of its runs failed). Commands' output goes where `output` says.
 pub(crate) fn worker(
     pool: &PoolShared,
     clock: &impl Clock,
     listeners: &[Listener],
+    output: &Output,
     done: impl Fn(&str, u64),
 ) {
     loop {
         let Some(task) = pool.next_task() else { return };
         let mut failures = 0;
-        for rt in &task.run_times {
+        for (i, rt) in task.run_times.iter().enumerate() {
             let start = clock.now();
             match start_decision(&task.job, rt.instant(), start) {
                 StartDecision::Missed { late, .. } => emit(
@@ -86,9 +91,17 @@ pub(crate) fn worker(
                     EventKind::Missed { start, late },
                 ),
                 StartDecision::Run { .. } => {
-                    let result = run_action(&task.action);
+                    let fire = canonical(rt);
+                    let last = i + 1 == task.run_times.len();
+                    let ctx = RunContext {
+                        job: &task.job.id,
+                        fire: &fire,
+                        start,
+                        run_times: 1 + if last { task.coalesced } else { 0 },
+                    };
+                    let result = run_action(&task.action, &ctx, output);
                     let end = clock.now();
-                    let kind = match result {
+                    let kind = match result.outcome {
                         Ok(exit_code) => EventKind::Executed {
                             start,
                             end,
@@ -104,7 +117,7 @@ pub(crate) fn worker(
                             }
                         }
                     };
-                    emit(listeners, &task.job.id, rt, kind);
+                    emit_with_output(listeners, &task.job.id, rt, kind, result.output);
                 }
             }
         }

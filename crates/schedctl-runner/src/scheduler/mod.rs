@@ -14,6 +14,7 @@
 
 mod reconcile;
 mod state;
+mod sync;
 mod wakeup;
 
 use std::collections::BTreeMap;
@@ -25,13 +26,15 @@ use schedctl_core::{Clock, Executor};
 use schedctl_trigger::{Instant, ZonedTime};
 
 use crate::clock::SystemClock;
-use crate::command::Action;
+use crate::command::{Action, Closure};
 use crate::error::RunnerError;
 use crate::event::Listener;
 use crate::lock;
+use crate::output::Output;
 use crate::pool::{self, PoolShared};
-use crate::store::{JobSpec, JobStore};
-use state::{build_entry, first_fire, ignore_missing, persist, stored, Entry, Inner, State};
+use crate::store::{JobSpec, JobStore, Origin, StoreError, StoredJob};
+use state::{build_entry, first_fire, persist, stored, Inner, State};
+pub use sync::{SyncAction, Synced};
 
 /// A job as [`Scheduler::get_jobs`] reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +54,7 @@ pub struct Scheduler {
     inner: Arc<Inner>,
     thread: Option<JoinHandle<()>>,
     workers: Vec<JoinHandle<()>>,
+    output: Arc<Output>,
 }
 
 impl Scheduler {
@@ -62,6 +66,7 @@ impl Scheduler {
             .collect();
         let state = State {
             jobs: BTreeMap::new(),
+            closures: BTreeMap::new(),
             stores: BTreeMap::new(),
             generations: BTreeMap::new(),
             paused: false,
@@ -80,12 +85,21 @@ impl Scheduler {
             inner,
             thread: None,
             workers: Vec::new(),
+            output: Arc::default(),
         }
     }
 
-    /// Adds a job store under `name` and loads its jobs (`actions` gives each loaded job its
-    /// action; a job without one runs its stored command). Overdue fires of loaded jobs are
-    /// handled at the first wake-up by their coalesce and misfire policy.
+    /// Where the commands' standard output and error go (default: discarded); takes effect at
+    /// [`Scheduler::start`].
+    pub fn set_output(&mut self, output: Output) {
+        self.output = Arc::new(output);
+    }
+
+    /// Adds a job store under `name` and loads its jobs (ended jobs and removal markers stay
+    /// in the store). A loaded job runs the closure registered for its id
+    /// ([`Scheduler::register_closure`], so register closures first), else its stored
+    /// command; a job with neither is [`RunnerError::NothingToRun`]. Overdue fires of loaded
+    /// jobs are handled at the first wake-up by their coalesce and misfire policy.
     pub fn add_store(&self, name: &str, mut store: Box<dyn JobStore>) -> Result<(), RunnerError> {
         let fail = |error| RunnerError::Store {
             store: name.to_owned(),
@@ -94,14 +108,11 @@ impl Scheduler {
         let jobs = store.load().map_err(fail)?;
         let generation = store.generation().map_err(fail)?;
         let mut st = lock(&self.inner.state);
-        for stored in jobs {
-            let entry = self.entry(
-                stored.spec.clone(),
-                None,
-                stored.next_run_time,
-                stored.paused,
-            )?;
-            st.jobs.insert(stored.spec.id.clone(), entry);
+        let now = self.inner.clock.now();
+        for row in jobs.into_iter().filter(StoredJob::is_active) {
+            let id = row.spec.id.clone();
+            let entry = build_entry(&self.inner.executors, &st.closures, row, None, now)?;
+            st.jobs.insert(id, entry);
         }
         st.generations.insert(name.to_owned(), generation);
         st.stores.insert(name.to_owned(), store);
@@ -109,43 +120,55 @@ impl Scheduler {
         Ok(())
     }
 
-    fn entry(
-        &self,
-        spec: JobSpec,
-        action: Option<Action>,
-        next: Option<i64>,
-        paused: bool,
-    ) -> Result<Entry, RunnerError> {
-        build_entry(
-            &self.inner.executors,
-            spec,
-            action,
-            next,
-            paused,
-            self.inner.clock.now(),
-        )
+    /// Registers the closure that job `id` runs, for a job whose definition comes from a
+    /// persistent store (closures cannot be stored): call it before [`Scheduler::add_store`].
+    /// A job already in the table runs it from now on.
+    pub fn register_closure(&self, id: &str, closure: Closure) {
+        let mut st = lock(&self.inner.state);
+        if let Some(e) = st.jobs.get_mut(id) {
+            e.action = Action::Closure(closure.clone());
+        }
+        st.closures.insert(id.to_owned(), closure);
     }
 
-    /// Adds a job (APScheduler's `add_job`): its next run time is its first fire from now. With
-    /// `replace_existing`, a job of the same id is replaced.
+    /// Adds a job (APScheduler's `add_job`): its trigger is bound to now (an interval without
+    /// `start_date` counts from now, also after a pause) and its next run time is its first
+    /// fire from now. With `replace_existing`, a job of the same id is replaced. Without an
+    /// `action` the job runs its spec's command (or a registered closure). A job added here
+    /// belongs to its store: starting from a job file leaves it alone ([`Origin::Command`]).
     pub fn add_job(
         &self,
         spec: JobSpec,
         action: Option<Action>,
         replace_existing: bool,
     ) -> Result<(), RunnerError> {
+        self.add_job_from(spec, action, replace_existing, Origin::Command)
+    }
+
+    fn add_job_from(
+        &self,
+        spec: JobSpec,
+        action: Option<Action>,
+        replace_existing: bool,
+        origin: Origin,
+    ) -> Result<(), RunnerError> {
         let mut st = lock(&self.inner.state);
         if st.jobs.contains_key(&spec.id) && !replace_existing {
             return Err(RunnerError::Exists(spec.id));
         }
-        let entry = self.entry(spec, action, None, false)?;
+        let row = StoredJob {
+            origin,
+            ..StoredJob::new(spec, None, None)
+        };
+        let now = self.inner.clock.now();
+        let entry = build_entry(&self.inner.executors, &st.closures, row, action, now)?;
         persist(&mut st, &entry)?;
         st.jobs.insert(entry.spec.id.clone(), entry);
         self.inner.wake.notify_all();
         Ok(())
     }
 
-    /// Removes a job (its running runs finish).
+    /// Removes a job from the scheduler and its store (its running runs finish).
     pub fn remove_job(&self, id: &str) -> Result<(), RunnerError> {
         let mut st = lock(&self.inner.state);
         let entry = st
@@ -154,9 +177,10 @@ impl Scheduler {
             .ok_or_else(|| RunnerError::NoSuchJob(id.into()))?;
         let store = entry.spec.jobstore.clone();
         if let Some(s) = st.stores.get_mut(&store) {
-            s.remove(id)
-                .or_else(ignore_missing)
-                .map_err(|error| RunnerError::Store { store, error })?;
+            match s.remove(id) {
+                Ok(()) | Err(StoreError::NoSuchJob { .. }) => {}
+                Err(error) => return Err(RunnerError::Store { store, error }),
+            }
         }
         Ok(())
     }
@@ -192,20 +216,36 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Replaces a job's definition (APScheduler's `modify_job` / `reschedule_job`); the next
-    /// run time is recomputed from now.
+    /// Replaces a job's definition. Like APScheduler's `modify_job`, options (coalesce,
+    /// max_instances, misfire grace, executor, command ...) change and the next run time stays;
+    /// a new trigger or zone reschedules the job from now, as `reschedule_job` does.
     pub fn modify_job(&self, spec: JobSpec) -> Result<(), RunnerError> {
         let mut st = lock(&self.inner.state);
         let old = st
             .jobs
             .get(&spec.id)
             .ok_or_else(|| RunnerError::NoSuchJob(spec.id.clone()))?;
-        let (running, paused) = (old.running, old.paused);
+        let reschedule = old.spec.trigger != spec.trigger || old.spec.timezone != spec.timezone;
+        let running = old.running;
         let action = match &old.action {
             Action::Closure(c) => Some(Action::Closure(c.clone())),
             Action::Command(_) => None,
         };
-        let mut entry = self.entry(spec, action, None, paused)?;
+        let row = if reschedule {
+            StoredJob {
+                paused: old.paused,
+                origin: old.origin,
+                file_spec: old.file_spec.clone(),
+                ..StoredJob::new(spec, None, None)
+            }
+        } else {
+            StoredJob {
+                spec,
+                ..stored(old)
+            }
+        };
+        let now = self.inner.clock.now();
+        let mut entry = build_entry(&self.inner.executors, &st.closures, row, action, now)?;
         entry.running = running;
         persist(&mut st, &entry)?;
         st.jobs.insert(entry.spec.id.clone(), entry);
@@ -303,12 +343,13 @@ impl Scheduler {
         }
         for (p, exec) in self.inner.executors.iter().enumerate() {
             for _ in 0..exec.max_workers {
-                let inner = self.inner.clone();
+                let (inner, output) = (self.inner.clone(), self.output.clone());
                 self.workers.push(std::thread::spawn(move || {
                     pool::worker(
                         &inner.pools[p],
                         &inner.clock,
                         &inner.listeners,
+                        &output,
                         |job, failures| inner.task_done(job, failures),
                     )
                 }));
@@ -359,7 +400,7 @@ mod tests {
             id: id.into(),
             trigger: trigger.into(),
             timezone: "UTC".into(),
-            command: Vec::new(),
+            command: vec!["true".into()],
             executor: "default".into(),
             jobstore: "default".into(),
             coalesce: true,
@@ -420,6 +461,76 @@ mod tests {
             t.elapsed()
         );
         assert_eq!(done.load(Ordering::SeqCst), 0, "the run was still going");
+    }
+
+    /// A closure job whose definition comes from a persistent store (closures cannot be
+    /// stored) runs the closure registered for its id; without one, adding the store is an
+    /// error naming the job, never a job that silently runs nothing.
+    #[test]
+    fn a_stored_closure_job_runs_its_registered_closure_or_is_refused() {
+        let store = || {
+            let mut s = MemoryStore::default();
+            let mut spec = spec("cleanup", "interval:seconds=1");
+            spec.command.clear();
+            s.put(&StoredJob::new(spec, None, None)).expect("put");
+            Box::new(s)
+        };
+        let pool = || {
+            vec![Executor {
+                name: "default".into(),
+                max_workers: 1,
+            }]
+        };
+        let sched = Scheduler::new(pool(), vec![]);
+        match sched.add_store("default", store()) {
+            Err(RunnerError::NothingToRun { job }) => assert_eq!(job, "cleanup"),
+            other => panic!("{other:?}"),
+        }
+        let mut sched = Scheduler::new(pool(), vec![]);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counter = runs.clone();
+        sched.register_closure(
+            "cleanup",
+            Arc::new(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }),
+        );
+        sched.add_store("default", store()).expect("store");
+        sched.start();
+        std::thread::sleep(Duration::from_millis(1_400));
+        sched.shutdown(true);
+        assert!(runs.load(Ordering::SeqCst) >= 1, "the closure ran");
+    }
+
+    /// Options change without moving the next run time (APScheduler's `modify_job`); a new
+    /// trigger reschedules (`reschedule_job`).
+    #[test]
+    fn modify_keeps_the_next_run_time_unless_the_trigger_changes() {
+        let sched = Scheduler::new(
+            vec![Executor {
+                name: "default".into(),
+                max_workers: 1,
+            }],
+            vec![],
+        );
+        sched
+            .add_store("default", Box::new(MemoryStore::default()))
+            .expect("store");
+        sched
+            .add_job(spec("a", "interval:hours=5"), None, false)
+            .expect("add");
+        let next = sched.get_jobs()[0].next_run_time;
+        std::thread::sleep(Duration::from_millis(20));
+        let mut changed = spec("a", "interval:hours=5");
+        changed.max_instances = 3;
+        changed.coalesce = false;
+        sched.modify_job(changed).expect("modify");
+        assert_eq!(sched.get_jobs()[0].next_run_time, next);
+        sched
+            .reschedule_job("a", "interval:hours=6")
+            .expect("reschedule");
+        assert_ne!(sched.get_jobs()[0].next_run_time, next);
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub(super) fn reconcile(inner: &Inner, st: &mut State) {
             .filter(|(_, e)| e.spec.jobstore == name)
             .map(|(k, _)| k.clone())
             .collect();
+        // Ended jobs and removal markers stay in the store, not in the job table.
+        let rows: Vec<_> = rows.into_iter().filter(|r| r.is_active()).collect();
         for id in ids {
             if !rows.iter().any(|r| r.spec.id == id) {
                 st.jobs.remove(&id);
@@ -40,21 +42,15 @@ pub(super) fn reconcile(inner: &Inner, st: &mut State) {
                 Action::Closure(c) => Some(Action::Closure(c.clone())),
                 Action::Command(_) => None,
             });
-            match build_entry(
-                &inner.executors,
-                row.spec.clone(),
-                action,
-                row.next_run_time,
-                row.paused,
-                now,
-            ) {
+            let id = row.spec.id.clone();
+            match build_entry(&inner.executors, &st.closures, row, action, now) {
                 Err(e) => {
                     // Report it: a job added with `schedctl jobs add` that cannot run must not
                     // be ignored in silence.
                     if let Ok(fire) = ZonedTime::from_instant(now, Tz::Fixed(0)) {
                         st.failed_runs += 1;
                         inner.emit(
-                            &row.spec.id,
+                            &id,
                             &fire,
                             EventKind::Error {
                                 exit_code: None,
@@ -67,7 +63,7 @@ pub(super) fn reconcile(inner: &Inner, st: &mut State) {
                 }
                 Ok(mut entry) => {
                     entry.running = running;
-                    st.jobs.insert(row.spec.id.clone(), entry);
+                    st.jobs.insert(id, entry);
                 }
             }
         }

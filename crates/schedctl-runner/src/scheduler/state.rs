@@ -12,12 +12,12 @@ use schedctl_core::{Executor, Job, Micros};
 use schedctl_trigger::{Cursor, Instant, JitterRng, Schedule, Tz, ZonedTime};
 
 use crate::clock::SystemClock;
-use crate::command::{Action, CommandSpec};
+use crate::command::{Action, Closure, CommandSpec};
 use crate::error::RunnerError;
 use crate::event::{self, EventKind, Listener};
 use crate::lock;
 use crate::pool::PoolShared;
-use crate::store::{JobSpec, JobStore, StoreError, StoredJob};
+use crate::store::{JobSpec, JobStore, Origin, StoredJob};
 
 /// A job in the table: its definition, its next run time and what it runs.
 pub(super) struct Entry {
@@ -26,6 +26,11 @@ pub(super) struct Entry {
     pub(super) schedule: Schedule,
     pub(super) next: Option<ZonedTime>,
     pub(super) paused: bool,
+    /// The instant the trigger is bound to (see [`StoredJob::anchor`]).
+    pub(super) anchor: Instant,
+    pub(super) origin: Origin,
+    /// The job file's definition at the last start (see [`StoredJob::file_spec`]).
+    pub(super) file_spec: Option<JobSpec>,
     pub(super) running: u32,
     pub(super) action: Action,
     pub(super) rng: JitterRng,
@@ -35,6 +40,8 @@ pub(super) struct Entry {
 /// The job table and the stores, behind [`Inner::state`].
 pub(super) struct State {
     pub(super) jobs: BTreeMap<String, Entry>,
+    /// Closures registered by job id, for jobs loaded from a persistent store.
+    pub(super) closures: BTreeMap<String, Closure>,
     pub(super) stores: BTreeMap<String, Box<dyn JobStore>>,
     pub(super) generations: BTreeMap<String, i64>,
     pub(super) paused: bool,
@@ -72,25 +79,26 @@ impl Inner {
     }
 }
 
-/// Removing a job that its store does not have (any more) is no error.
-pub(super) fn ignore_missing(e: StoreError) -> Result<(), StoreError> {
-    match e {
-        StoreError::NoSuchJob { .. } => Ok(()),
-        other => Err(other),
-    }
-}
-
-/// The entry of a job: its trigger parsed, its executor found, and its next run time `next`
-/// (microseconds since the epoch) or, with none, its first fire from `now`. Without an `action`
-/// the job runs its spec's command.
+/// The entry of a stored job: its trigger parsed and bound to the job's anchor (or `now`, for
+/// a job added now), its executor found, its action (`action`, else a closure registered for
+/// its id, else its command), and its next run time: the stored one, or with none its first
+/// fire from `now`.
 pub(super) fn build_entry(
     executors: &[Executor],
-    spec: JobSpec,
+    closures: &BTreeMap<String, Closure>,
+    row: StoredJob,
     action: Option<Action>,
-    next: Option<i64>,
-    paused: bool,
     now: Instant,
 ) -> Result<Entry, RunnerError> {
+    let StoredJob {
+        spec,
+        next_run_time: next,
+        paused,
+        anchor,
+        origin,
+        file_spec,
+        ..
+    } = row;
     let store_err = |error| RunnerError::Store {
         store: spec.jobstore.clone(),
         error,
@@ -123,22 +131,33 @@ pub(super) fn build_entry(
         job: id.clone(),
         error,
     };
-    let schedule = trigger.schedule(now).map_err(fail)?;
-    let action = action.unwrap_or_else(|| {
-        Action::Command(CommandSpec {
-            argv: spec.command.clone(),
-            timeout: spec
-                .timeout_us
-                .map(|us| Duration::from_micros(us.max(0) as u64)),
-            ..CommandSpec::default()
-        })
-    });
+    let anchor = anchor.map_or(now, Instant::from_unix_micros);
+    let schedule = trigger.schedule(anchor).map_err(fail)?;
+    let action = match action {
+        Some(a) => a,
+        None => match closures.get(&spec.id) {
+            Some(c) => Action::Closure(c.clone()),
+            None if spec.command.is_empty() => {
+                return Err(RunnerError::NothingToRun { job: spec.id });
+            }
+            None => Action::Command(CommandSpec {
+                argv: spec.command.clone(),
+                timeout: spec
+                    .timeout_us
+                    .map(|us| Duration::from_micros(us.max(0) as u64)),
+                ..CommandSpec::default()
+            }),
+        },
+    };
     let mut entry = Entry {
         spec,
         job,
         schedule,
         next: None,
         paused,
+        anchor,
+        origin,
+        file_spec,
         running: 0,
         action,
         rng: JitterRng::new(0),
@@ -179,6 +198,20 @@ pub(super) fn stored(entry: &Entry) -> StoredJob {
         spec: entry.spec.clone(),
         next_run_time: entry.next.map(|n| n.instant().unix_micros()),
         paused: entry.paused,
+        anchor: Some(entry.anchor.unix_micros()),
+        ended: None,
+        removed: false,
+        origin: entry.origin,
+        file_spec: entry.file_spec.clone(),
+    }
+}
+
+/// The entry as its store keeps it once it has ended, and why.
+pub(super) fn ended(entry: &Entry, reason: String) -> StoredJob {
+    StoredJob {
+        next_run_time: None,
+        ended: Some(reason),
+        ..stored(entry)
     }
 }
 

@@ -4,17 +4,19 @@
 //! other processes made to persistent stores ([`reconcile`]). For each due job it commits the
 //! job's new next run time to its store, and only then queues the run on the job's pool.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use schedctl_core::policy::wake_job;
+use schedctl_core::policy::{wake_job, Wakeup};
 use schedctl_core::Clock;
 use schedctl_trigger::{Instant, ZonedTime};
 
 use super::reconcile::reconcile;
-use super::state::{ignore_missing, stored, Inner, State};
+use super::state::{ended, stored, Inner, State};
 use crate::event::EventKind;
 use crate::lock;
 use crate::pool::Task;
+use crate::store::StoredJob;
 
 /// The body of the scheduler thread, until the scheduler shuts down.
 pub(super) fn scheduler_loop(inner: &Inner) {
@@ -50,7 +52,8 @@ pub(super) fn scheduler_loop(inner: &Inner) {
     }
 }
 
-/// Applies the policy to every due job, earliest first, and queues the runs it keeps.
+/// Applies the policy to every due job, earliest first, commits their new next run times
+/// (one transaction per store), and only then queues the runs they keep.
 fn process_due(inner: &Inner, st: &mut State, now: Instant) {
     let mut due: Vec<(Instant, String)> = st
         .jobs
@@ -63,12 +66,15 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
         })
         .collect();
     due.sort();
+    // 1. The policy decides every due job; nothing reaches a worker yet.
+    let mut decided: Vec<(String, ZonedTime, Wakeup)> = Vec::with_capacity(due.len());
+    let mut rows: BTreeMap<String, Vec<StoredJob>> = BTreeMap::new();
     for (_, id) in due {
         let Some(entry) = st.jobs.get_mut(&id) else {
             continue;
         };
         let Some(next) = entry.next else { continue };
-        let w = match wake_job(
+        match wake_job(
             &entry.job,
             &entry.schedule,
             next,
@@ -77,27 +83,54 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             &mut entry.rng,
             &mut entry.cursor,
         ) {
-            Ok(w) => w,
-            Err(e) => {
-                entry.next = None;
-                fail_run(inner, st, &id, &next, now, e.to_string());
-                continue;
+            Ok(w) => {
+                entry.next = w.next;
+                let row = match w.next {
+                    Some(_) => stored(entry),
+                    None => ended(entry, format!("its trigger has no more fires after {next}")),
+                };
+                rows.entry(entry.spec.jobstore.clone())
+                    .or_default()
+                    .push(row);
+                decided.push((id, next, w));
             }
-        };
+            Err(e) => {
+                // The next fire cannot be computed (APScheduler 3.11's AndTrigger would loop
+                // here and freeze every job): this job ends, with the reason kept, and the
+                // others go on.
+                entry.next = None;
+                let reason = e.to_string();
+                let row = ended(entry, reason.clone());
+                rows.entry(entry.spec.jobstore.clone())
+                    .or_default()
+                    .push(row);
+                fail_run(inner, st, &id, &next, now, reason);
+                if st.jobs.get(&id).is_some_and(|e| e.running == 0) {
+                    st.jobs.remove(&id);
+                }
+            }
+        }
+    }
+    // 2. Commit before any worker sees a run: a crash from here on can lose these runs,
+    // never repeat them. One transaction per store (one sync to disk per wake-up).
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    for (name, rows) in rows {
+        if let Some(store) = st.stores.get_mut(&name) {
+            if let Err(e) = store.put_many(&rows) {
+                failed.insert(name, e.to_string());
+            }
+        }
+    }
+    // 3. Hand over the runs (or say why they cannot run).
+    for (id, next, w) in decided {
         for c in &w.coalesced {
             inner.emit(&id, c, EventKind::Coalesced);
         }
-        entry.next = w.next;
-        let snapshot = stored(entry);
-        let (store, done, running) = (entry.spec.jobstore.clone(), w.next.is_none(), entry.running);
-        // Commit the next run time before any worker sees the run: a crash from here on can lose
-        // this run, never repeat it.
-        let committed = match st.stores.get_mut(&store) {
-            Some(s) if done => s.remove(&id).or_else(ignore_missing),
-            Some(s) => s.put(&snapshot),
-            None => Ok(()),
+        let Some(entry) = st.jobs.get_mut(&id) else {
+            continue;
         };
-        if let Err(e) = committed {
+        let store = entry.spec.jobstore.clone();
+        if let Some(e) = failed.get(&store) {
             fail_run(
                 inner,
                 st,
@@ -108,9 +141,7 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             );
             continue;
         }
-        let Some(entry) = st.jobs.get_mut(&id) else {
-            continue;
-        };
+        let running = entry.running;
         if w.dropped {
             for rt in &w.kept {
                 inner.emit(&id, rt, EventKind::Dropped { running });
@@ -121,6 +152,7 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
                 job: entry.job.clone(),
                 run_times: w.kept.to_vec(),
                 action: entry.action.clone(),
+                coalesced: w.coalesced.len(),
             };
             let pool = &inner.pools[entry.job.executor];
             for rt in &w.kept {
@@ -128,7 +160,7 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             }
             pool.push(task);
         }
-        if done && st.jobs.get(&id).is_some_and(|e| e.running == 0) {
+        if w.next.is_none() && st.jobs.get(&id).is_some_and(|e| e.running == 0) {
             st.jobs.remove(&id);
         }
     }

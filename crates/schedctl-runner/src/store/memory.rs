@@ -39,4 +39,8 @@ impl JobStore for MemoryStore {
     fn generation(&mut self) -> Result<i64, StoreError> {
         Ok(0)
     }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
 }

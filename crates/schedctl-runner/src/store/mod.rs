@@ -20,7 +20,7 @@ pub use memory::MemoryStore;
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 
 /// A job's definition as stored: enough to rebuild it without the job file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobSpec {
     /// Unique id.
     pub id: String,
@@ -74,13 +74,13 @@ impl JobSpec {
 
     /// The trigger, parsed.
     pub fn parse_trigger(&self) -> Result<Trigger, StoreError> {
-        let zone = Zone::get(&self.timezone).map_err(|_| StoreError::Corrupt {
+        let zone = Zone::get(&self.timezone).map_err(|_| StoreError::BadJob {
             what: format!(
                 "job `{}` names an unknown zone `{}`",
                 self.id, self.timezone
             ),
         })?;
-        Trigger::parse_in(&self.trigger, zone).map_err(|e| StoreError::Corrupt {
+        Trigger::parse_in(&self.trigger, zone).map_err(|e| StoreError::BadJob {
             what: format!(
                 "job `{}` has a bad trigger `{}`: {e}",
                 self.id, self.trigger
@@ -96,8 +96,37 @@ pub fn job_zone(spec: &JobSpec) -> Zone {
         .unwrap_or_else(|_| Zone::utc())
 }
 
-/// A stored job: its definition, next run time and paused flag.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Who added a job to its store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// A job file (`schedctl run FILE`): the file decides at each start.
+    #[default]
+    File,
+    /// `schedctl jobs add` (or the library): the store owns it, a job file leaves it alone.
+    Command,
+}
+
+impl Origin {
+    /// As stored and shown: `file` or `command`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::File => "file",
+            Origin::Command => "command",
+        }
+    }
+
+    /// The origin of a stored name (an unknown name reads as `file`).
+    pub fn from_name(name: &str) -> Origin {
+        if name == "command" {
+            Origin::Command
+        } else {
+            Origin::File
+        }
+    }
+}
+
+/// A stored job: its definition, next run time and state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StoredJob {
     /// The definition.
     pub spec: JobSpec,
@@ -105,15 +134,60 @@ pub struct StoredJob {
     pub next_run_time: Option<i64>,
     /// A paused job keeps its next run time but is not run.
     pub paused: bool,
+    /// The instant (microseconds) the trigger was bound to when the job was added: APScheduler
+    /// fixes an interval's start (one interval after it), a bare date's run date and a
+    /// calendar interval's first date then, so a resumed interval keeps its grid.
+    pub anchor: Option<i64>,
+    /// Why the job has no more fires, once it has ended (a date fired, an end_date passed,
+    /// an `and` that would loop). An ended job stays in its store, so that the next start
+    /// does not add it again while its definition is unchanged.
+    pub ended: Option<String>,
+    /// Removed with `schedctl jobs remove` while its job file still has it: kept as a marker
+    /// so that the next start does not add it back while its definition is unchanged.
+    pub removed: bool,
+    /// Who added it.
+    pub origin: Origin,
+    /// For a job of a job file: its definition in the file at the last start. The next start
+    /// compares the file with this, not with `spec`, so a change made with `schedctl jobs`
+    /// (modify, remove) stands until the file itself changes.
+    pub file_spec: Option<JobSpec>,
 }
 
-/// Why a store could not be used.
+impl StoredJob {
+    /// A scheduled job (not paused, ended or removed) added by a job file.
+    pub fn new(spec: JobSpec, next_run_time: Option<i64>, anchor: Option<i64>) -> StoredJob {
+        StoredJob {
+            spec,
+            next_run_time,
+            anchor,
+            ..StoredJob::default()
+        }
+    }
+
+    /// Whether the scheduler runs it (now or when resumed): neither ended nor removed.
+    pub fn is_active(&self) -> bool {
+        self.ended.is_none() && !self.removed
+    }
+}
+
+/// Why a store could not be used. Every variant about a file names it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The file is not a schedctl store (or not SQLite at all).
     #[error("`{path}` is not a schedctl job store: {reason}")]
     NotAStore { path: PathBuf, reason: String },
+    /// No store at that path (only `schedctl run` creates stores).
+    #[error(
+        "no job store at `{path}`: `schedctl run` creates one; give an existing one with --store"
+    )]
+    Missing { path: PathBuf },
+    /// The directory the store would be created in does not exist.
+    #[error("cannot create the job store `{path}`: the directory `{dir}` does not exist")]
+    NoDirectory { path: PathBuf, dir: PathBuf },
+    /// The path names a directory.
+    #[error("`{path}` is a directory, not a job store file (give a file path, e.g. `{path}/schedctl.db`)")]
+    IsADirectory { path: PathBuf },
     /// Written by a newer schedctl.
     #[error("`{path}` was written by a newer schedctl (schema {found}, this one reads up to {supported})")]
     TooNew {
@@ -122,46 +196,55 @@ pub enum StoreError {
         supported: i64,
     },
     /// The content does not make sense.
-    #[error("the store is damaged: {what}")]
-    Corrupt { what: String },
+    #[error("the job store `{path}` is damaged: {what}")]
+    Corrupt { path: PathBuf, what: String },
+    /// A stored job that cannot be rebuilt (a zone or a trigger this schedctl rejects).
+    #[error("{what}")]
+    BadJob { what: String },
     /// No job of that id.
     #[error("no job `{id}` in the store")]
     NoSuchJob { id: String },
-    /// The file (or its directory) cannot be written: a runner must commit each next run
-    /// time before the run, so it refuses to start rather than fail at the first fire.
-    #[error("`{path}` is read-only: a runner writes each next run time before the run (make the file and its directory writable)")]
+    /// The file cannot be written: a runner must commit each next run time before the run,
+    /// so it refuses to start rather than fail at the first fire.
+    #[error("`{path}` is read-only: a runner writes each next run time before the run (make the file writable)")]
     ReadOnly { path: PathBuf },
+    /// The store's directory cannot be written: SQLite keeps its write-ahead log beside it.
+    #[error("the directory `{dir}` of the job store `{path}` is not writable: SQLite keeps `-wal` and `-shm` files beside the store (make the directory writable)")]
+    ReadOnlyDirectory { path: PathBuf, dir: PathBuf },
+    /// The store file has more than one name (hard links).
+    #[error("`{path}` has {links} hard links: SQLite keeps a store's write-ahead log by file name, so two names of one store would corrupt it (use one path, or a symlink)")]
+    HardLinked { path: PathBuf, links: u64 },
     /// Another `schedctl run` holds the store: two runners on one store would both run
     /// every fire.
-    #[error("`{path}` is in use by another schedctl run{}: two runners on one store would run every job twice", holder.as_ref().map(|h| format!(" (pid {h})")).unwrap_or_default())]
+    #[error("`{path}` is in use by another schedctl run{}: two runners on one store would run every job twice", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
     InUse {
         path: PathBuf,
         holder: Option<String>,
     },
     /// The disk is full (or the store reached its size limit). SQLite rolled the write back:
     /// the store keeps its last committed state.
-    #[error("the disk holding the job store is full: nothing was written, the store keeps its last committed state")]
-    Full,
+    #[error("the disk holding the job store `{path}` is full: nothing was written, the store keeps its last committed state")]
+    Full { path: PathBuf },
     /// SQLite failed (locked, I/O error ...).
-    #[error("{0}")]
-    Sqlite(rusqlite::Error),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> StoreError {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full,
-            _ => StoreError::Sqlite(e),
-        }
-    }
+    #[error("job store `{path}`: {error}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        error: rusqlite::Error,
+    },
 }
 
 /// Where jobs are kept. Every method commits before it returns.
 pub trait JobStore: Send {
-    /// All jobs.
+    /// All jobs, ended and removed ones included.
     fn load(&mut self) -> Result<Vec<StoredJob>, StoreError>;
     /// Adds a job or replaces the one with the same id.
     fn put(&mut self, job: &StoredJob) -> Result<(), StoreError>;
+    /// Adds or replaces several jobs at once: all or none (one transaction, one sync to disk
+    /// for a file store).
+    fn put_many(&mut self, jobs: &[StoredJob]) -> Result<(), StoreError> {
+        jobs.iter().try_for_each(|j| self.put(j))
+    }
     /// Sets a job's next run time.
     fn set_next_run_time(&mut self, id: &str, next: Option<i64>) -> Result<(), StoreError>;
     /// Removes a job.
@@ -169,4 +252,6 @@ pub trait JobStore: Send {
     /// A number that changes whenever another process changed the store (so a runner can pick
     /// up `schedctl jobs pause` within a second); constant for stores only this process sees.
     fn generation(&mut self) -> Result<i64, StoreError>;
+    /// What to call the store in messages: its file, or `memory`.
+    fn describe(&self) -> String;
 }
