@@ -315,7 +315,10 @@ pub fn lint_trigger(
     }
     if let Some(EvalError::AndTriggerLoops { after, disagree }) = error {
         let zone = Tz::Zone(trigger.zone());
-        let show = |t: ZonedTime| t.canonical_in(zone).map_or_else(|_| t.to_string(), |t| t.to_string());
+        let show = |t: ZonedTime| {
+            t.canonical_in(zone)
+                .map_or_else(|_| t.to_string(), |t| t.to_string())
+        };
         let fix = match merged_cron(trigger, &fs) {
             Some(one) => format!("fire where all agree with one trigger: `{one}` (the same fires, without the loop)"),
             None => "make the triggers agree after every fire, or use one `cron:` trigger with all the conditions".into(),
@@ -392,7 +395,10 @@ fn merged_cron(trigger: &Trigger, fires: &[(ZonedTime, ZonedTime)]) -> Option<St
     let (first, last) = (fires.first()?.1.instant(), fires.last()?.1.instant());
     let same = walk(&merged, first, last.add_micros(1)).fires;
     let agree = same.len() == fires.len()
-        && same.iter().zip(fires).all(|(a, b)| a.1.instant() == b.1.instant());
+        && same
+            .iter()
+            .zip(fires)
+            .all(|(a, b)| a.1.instant() == b.1.instant());
     agree.then_some(text)
 }
 
@@ -434,7 +440,12 @@ fn calendar_lints(
     let Ok(twin) = c.without_dst(from) else {
         return out;
     };
-    let plain = walk(&Trigger::CalendarInterval(twin), from, to.add_micros(86_400_000_000)).fires;
+    let plain = walk(
+        &Trigger::CalendarInterval(twin),
+        from,
+        to.add_micros(86_400_000_000),
+    )
+    .fires;
     let [years, months, ..] = c.units();
     let step = years.saturating_mul(12).saturating_add(months);
     let mut skipped_months = Vec::new();
@@ -655,7 +666,9 @@ mod tests {
         let from = Instant::from_unix_seconds(FROM);
         let lints = lint_trigger(freezing, &t, None, from, from.add_micros(YEAR * 1_000_000));
         assert!(
-            lints[0].message.contains("after the fire at 2026-01-02T09:00:00+00:00"),
+            lints[0]
+                .message
+                .contains("after the fire at 2026-01-02T09:00:00+00:00"),
             "{lints:?}"
         );
         assert_eq!(
@@ -671,16 +684,29 @@ mod tests {
         .is_empty());
 
         assert_eq!(
-            codes("calendarinterval:months=1 hour=9 start_date=2025-12-15", "UTC"),
+            codes(
+                "calendarinterval:months=1 hour=9 start_date=2025-12-15",
+                "UTC"
+            ),
             vec![LintCode::CalendarintervalPastStart]
         );
-        assert!(codes("calendarinterval:months=1 hour=9 start_date=2026-01-15", "UTC").is_empty());
+        assert!(codes(
+            "calendarinterval:months=1 hour=9 start_date=2026-01-15",
+            "UTC"
+        )
+        .is_empty());
         assert_eq!(
-            codes("calendarinterval:months=1 hour=9 start_date=2026-01-31", "UTC"),
+            codes(
+                "calendarinterval:months=1 hour=9 start_date=2026-01-31",
+                "UTC"
+            ),
             vec![LintCode::CalendarintervalSkips]
         );
         assert_eq!(
-            codes("calendarinterval:days=1 hour=2 minute=30 start_date=2026-01-01", "Europe/Berlin"),
+            codes(
+                "calendarinterval:days=1 hour=2 minute=30 start_date=2026-01-01",
+                "Europe/Berlin"
+            ),
             vec![LintCode::CalendarintervalSkips]
         );
         assert!(codes(
@@ -690,7 +716,10 @@ mod tests {
         .is_empty());
 
         assert_eq!(
-            codes("or:[interval:hours=2 start_date=2026-01-01] [cron:hour=9]", "UTC"),
+            codes(
+                "or:[interval:hours=2 start_date=2026-01-01] [cron:hour=9]",
+                "UTC"
+            ),
             vec![LintCode::OrIntervalChild]
         );
         assert!(codes("or:[cron:hour=6] [cron:hour=18 minute=30]", "UTC").is_empty());
