@@ -23,7 +23,7 @@ pub(crate) struct ReferenceArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Topic {
-    /// Trigger strings: cron, crontab, interval, date
+    /// Trigger strings: cron, crontab, interval, date, calendarinterval, and, or
     Triggers,
 }
 

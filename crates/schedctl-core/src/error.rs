@@ -86,7 +86,7 @@ pub enum FileErrorKind {
         allowed: &'static str,
     },
     /// A DST policy on a trigger that has no DST behaviour.
-    #[error("`dst_gap` and `dst_fold` apply to cron and crontab triggers only")]
+    #[error("`dst_gap` and `dst_fold` apply to cron and crontab triggers (and to the cron triggers inside `and:`/`or:`) only")]
     DstOnNonCron,
     /// A pool larger than [`crate::MAX_WORKERS`].
     #[error("`max_workers` is above {max}")]
@@ -146,7 +146,7 @@ impl FileErrorKind {
             FileErrorKind::BackwardsInterval => {
                 "give a positive interval, e.g. `interval:minutes=5`".into()
             }
-            FileErrorKind::DstOnNonCron => "interval and date triggers count absolute time: DST does not move them".into(),
+            FileErrorKind::DstOnNonCron => "interval and date triggers count absolute time, so DST does not move them; a calendarinterval has its own rule (a date whose time falls in a gap is skipped, a fold fires once)".into(),
         }
     }
 }
