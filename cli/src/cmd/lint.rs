@@ -6,7 +6,6 @@ use std::path::Path;
 
 use clap::{Args, ValueEnum};
 use schedctl_core::lint::{lint_file, lint_trigger, Lint, LintCode};
-use schedctl_core::simulate;
 use schedctl_trigger::{explain, why, Trigger, Verdict};
 
 use crate::cmd::simulate::load_job_file;
@@ -235,9 +234,7 @@ pub(crate) fn run_lint(args: LintArgs, out: &mut impl Write) -> CmdResult {
         let from = parse_time(&args.from, file.timezone, None, "--from").map_err(Failure::Input)?;
         let to = parse_time(&args.to, file.timezone, Some(from.instant()), "--to")
             .map_err(Failure::Input)?;
-        let sim =
-            simulate(&file, from.instant(), to.instant(), 0).map_err(|e| input(e.to_string()))?;
-        lint_file(&file, &sim, from.instant(), to.instant())
+        lint_file(&file, from.instant(), to.instant()).map_err(|e| input(e.to_string()))?
     } else {
         let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
         let trigger =

@@ -36,6 +36,8 @@ struct Task {
     run_times: RunTimes,
     started: usize,
     queued_at: Instant,
+    /// When a worker took the task (none while it is queued).
+    taken_at: Option<Instant>,
 }
 
 /// A worker busy until `end`. Ordered by end, then by when it started (`seq` is unique, so
@@ -411,6 +413,7 @@ impl<'f> Engine<'f> {
                     run_times: w.kept,
                     started: 0,
                     queued_at: now,
+                    taken_at: None,
                 });
             }
             let state = &mut self.jobs[j];
@@ -458,6 +461,7 @@ impl<'f> Engine<'f> {
     fn work(&mut self, pool: usize, worker: u32, mut task: Task, now: Instant) -> bool {
         let job = &self.file.jobs[task.job];
         let zone = Tz::Zone(self.jobs[task.job].schedule.zone());
+        let taken_at = *task.taken_at.get_or_insert(now);
         while let Some(&rt) = task.run_times.get(task.started) {
             task.started += 1;
             let at = rt.instant();
@@ -480,7 +484,16 @@ impl<'f> Engine<'f> {
                             start: Some(now),
                             end: None,
                             worker: Some(worker),
-                            rule: Rule::LateBeyondGrace { late, grace },
+                            rule: Rule::LateBeyondGrace {
+                                late,
+                                grace,
+                                woke_late: Micros::from_micros(
+                                    task.queued_at.unix_micros() - at.unix_micros(),
+                                ),
+                                queued: Micros::from_micros(
+                                    taken_at.unix_micros() - task.queued_at.unix_micros(),
+                                ),
+                            },
                         },
                         at,
                         self.id_rank[task.job],

@@ -46,8 +46,16 @@ impl Status {
 pub enum Rule {
     /// Started within the grace (or with no grace limit); `late` is start − fire.
     OnTime { late: Micros },
-    /// Started `late` after the fire, more than the grace.
-    LateBeyondGrace { late: Micros, grace: Micros },
+    /// Started `late` after the fire, more than the grace. Of that lateness, `woke_late` passed
+    /// before the scheduler handed the fire to its pool (a pause or outage, or a fire before
+    /// the start) and `queued` waiting for a worker; the rest behind the same task's earlier
+    /// run times (`coalesce = false`).
+    LateBeyondGrace {
+        late: Micros,
+        grace: Micros,
+        woke_late: Micros,
+        queued: Micros,
+    },
     /// Overdue together with later fires; only the fire at `into` runs.
     CoalescedInto { into: Instant },
     /// `running` runs were in progress, the job's max_instances.
@@ -65,7 +73,7 @@ impl Rule {
         match self {
             Rule::OnTime { late } if late.as_micros() == 0 => "started on time".into(),
             Rule::OnTime { late } => format!("started {late} late, within the misfire grace"),
-            Rule::LateBeyondGrace { late, grace } => {
+            Rule::LateBeyondGrace { late, grace, .. } => {
                 format!("started {late} late, beyond misfire_grace_time {grace}")
             }
             Rule::CoalescedInto { .. } => "coalesced into the latest overdue fire".into(),

@@ -1,0 +1,106 @@
+//! The lint codes and the warning they give.
+
+/// The kinds of lint, with stable codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LintCode {
+    /// No fire at or after the window's start.
+    NeverFires,
+    /// A day of month that not every month has (29, 30, 31).
+    SkipsMonths,
+    /// A fire moved by a DST gap.
+    DstGap,
+    /// A wall time fired twice in a DST fold.
+    DstFold,
+    /// Numeric weekdays in a `crontab:` line (APScheduler 3.x: 0 = Monday).
+    CrontabNumericWeekday,
+    /// Runs last as long as the period with max_instances = 1: fires are dropped.
+    Overrun,
+    /// Runs missed because they waited for a worker of a busy pool beyond the misfire grace.
+    GraceTooShort,
+    /// More jobs fire at one instant than the executor has workers.
+    Crowded,
+    /// An interval without start_date: its fires depend on when the scheduler starts.
+    IntervalWithoutStart,
+    /// Jitter as long as the period between fires.
+    JitterOverPeriod,
+    /// An `and` that APScheduler 3.11 loops on for ever after a fire: the scheduler freezes.
+    AndFreezes,
+    /// A calendar interval whose first fire lies before the start: APScheduler replays it.
+    CalendarintervalPastStart,
+    /// A calendar interval that skips dates (a day some months lack, a time in a DST gap).
+    CalendarintervalSkips,
+    /// An `or` with an interval child, which counts from any child's fire.
+    OrIntervalChild,
+    /// Fires before the start (a past run date or start_date) missed at the start.
+    MissedBeforeStart,
+    /// Fires missed after a pause or an outage.
+    MissedAfterPause,
+    /// Runs of an overdue batch (coalesce = false) missed one after another.
+    MissedInBatch,
+}
+
+impl LintCode {
+    /// Every code.
+    pub const ALL: [LintCode; 17] = [
+        LintCode::NeverFires,
+        LintCode::SkipsMonths,
+        LintCode::DstGap,
+        LintCode::DstFold,
+        LintCode::CrontabNumericWeekday,
+        LintCode::Overrun,
+        LintCode::GraceTooShort,
+        LintCode::Crowded,
+        LintCode::IntervalWithoutStart,
+        LintCode::JitterOverPeriod,
+        LintCode::AndFreezes,
+        LintCode::CalendarintervalPastStart,
+        LintCode::CalendarintervalSkips,
+        LintCode::OrIntervalChild,
+        LintCode::MissedBeforeStart,
+        LintCode::MissedAfterPause,
+        LintCode::MissedInBatch,
+    ];
+
+    /// The code as written on the command line (`--deny dst-gap`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LintCode::NeverFires => "never-fires",
+            LintCode::SkipsMonths => "skips-months",
+            LintCode::DstGap => "dst-gap",
+            LintCode::DstFold => "dst-fold",
+            LintCode::CrontabNumericWeekday => "crontab-numeric-weekday",
+            LintCode::Overrun => "overrun",
+            LintCode::GraceTooShort => "grace-too-short",
+            LintCode::Crowded => "crowded",
+            LintCode::IntervalWithoutStart => "interval-without-start",
+            LintCode::JitterOverPeriod => "jitter-over-period",
+            LintCode::AndFreezes => "and-freezes",
+            LintCode::CalendarintervalPastStart => "calendarinterval-past-start",
+            LintCode::CalendarintervalSkips => "calendarinterval-skips",
+            LintCode::OrIntervalChild => "or-interval-child",
+            LintCode::MissedBeforeStart => "missed-before-start",
+            LintCode::MissedAfterPause => "missed-after-pause",
+            LintCode::MissedInBatch => "missed-in-batch",
+        }
+    }
+
+    /// The code of a name.
+    pub fn from_name(name: &str) -> Option<LintCode> {
+        LintCode::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// One warning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lint {
+    /// What kind.
+    pub code: LintCode,
+    /// The job (none when linting a lone trigger).
+    pub job: Option<String>,
+    /// The field or key concerned.
+    pub field: &'static str,
+    /// Why, in one line.
+    pub message: String,
+    /// How to fix it, in one line.
+    pub fix: String,
+}
