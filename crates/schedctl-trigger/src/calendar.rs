@@ -100,7 +100,10 @@ impl CalendarIntervalTrigger {
     /// The same interval in UTC, starting on the date this one starts on when the scheduler
     /// starts at `scheduler_start`. UTC has no DST, so its fires fall on every date the
     /// interval steps through, including those this one skips for a DST gap.
-    pub fn without_dst(&self, scheduler_start: Instant) -> Result<CalendarIntervalTrigger, EvalError> {
+    pub fn without_dst(
+        &self,
+        scheduler_start: Instant,
+    ) -> Result<CalendarIntervalTrigger, EvalError> {
         Ok(CalendarIntervalTrigger {
             zone: Zone::utc(),
             start_date: Some(self.anchored_start(scheduler_start)?),

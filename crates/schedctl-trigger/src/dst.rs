@@ -12,8 +12,7 @@
 
 use std::fmt;
 
-use crate::cron::CronTrigger;
-use crate::time::{Instant, Tz, ZonedTime};
+use crate::time::Instant;
 
 /// What to do with a fire whose wall time falls in a DST gap.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -117,53 +116,6 @@ pub enum DstTouch {
     FoldFirst,
     /// The wall time exists twice; this is its second occurrence.
     FoldSecond,
-}
-
-/// Classifies a fire of `cron` as APScheduler returned it (`raw`: a wall time that may lie
-/// in a gap, as APScheduler's search leaves it).
-pub fn touch(cron: &CronTrigger, raw: &ZonedTime) -> DstTouch {
-    let Tz::Zone(zone) = raw.tz() else {
-        return DstTouch::None;
-    };
-    if zone.is_constant() {
-        return DstTouch::None;
-    }
-    let Ok(fire) = raw.canonical_in(Tz::Zone(zone)) else {
-        return DstTouch::None;
-    };
-    let after_gap = || {
-        let at = fire.instant().unix_seconds();
-        match zone.next_transition_after(at - 86_400) {
-            Some(t) if t <= at => DstTouch::Gap {
-                after_gap: Instant::from_unix_seconds(t),
-            },
-            _ => DstTouch::None,
-        }
-    };
-    // APScheduler's search stopped on a wall time that does not exist: a gap fire.
-    if raw.local_micros() != fire.local_micros() {
-        return after_gap();
-    }
-    let secs = fire.local_micros().div_euclid(1_000_000);
-    if zone.offset_for_wall(secs, false) != zone.offset_for_wall(secs, true) {
-        // Ambiguous or missing wall time; a canonical time is never missing.
-        return if fire.fold() {
-            DstTouch::FoldSecond
-        } else {
-            DstTouch::FoldFirst
-        };
-    }
-    let civil = fire.civil();
-    let days = fire.local_micros().div_euclid(crate::civil::US_PER_DAY);
-    if cron
-        .fields()
-        .iter()
-        .all(|f| f.allows(&civil, f.field().value_at(&civil, days)))
-    {
-        return DstTouch::None;
-    }
-    // The fields do not match the wall time it fires at: APScheduler moved it out of a gap.
-    after_gap()
 }
 
 /// What `policy` makes of a fire APScheduler computed: `Some(instant)` to fire then, `None` to

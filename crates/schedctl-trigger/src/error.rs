@@ -7,7 +7,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use crate::cron::CronField;
+use crate::cron::field::CronField;
 use crate::iso::IsoError;
 use crate::time::ZonedTime;
 

@@ -1,10 +1,10 @@
-//! The interval and date triggers: APScheduler 3.x `IntervalTrigger` and `DateTrigger`.
+//! The interval trigger: APScheduler 3.x `IntervalTrigger`.
 //!
 //! An interval counts absolute seconds from its start, in floating point exactly as
 //! APScheduler does (`timestamp() + interval_length`), so a daily interval drifts by an hour of
 //! wall time across a DST change and a fractional start keeps its fraction. Without a
 //! `start_date`, the first fire is one interval after the scheduler starts, added on the wall
-//! clock. A date trigger fires once, at its `run_date`, even when that lies before the start.
+//! clock.
 
 use crate::error::EvalError;
 use crate::jitter::JitterRng;
@@ -112,24 +112,5 @@ impl IntervalTrigger {
         }
         let instant = Instant::from_py_timestamp(next).ok_or(EvalError::OutOfRange)?;
         Ok(Some(ZonedTime::from_instant(instant, Tz::Zone(self.zone))?))
-    }
-}
-
-/// A parsed date trigger.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct DateTrigger {
-    pub(crate) run_date: Option<ZonedTime>,
-    pub(crate) zone: Zone,
-}
-
-impl DateTrigger {
-    /// The run date, when given (else the scheduler start).
-    pub fn run_date(&self) -> Option<ZonedTime> {
-        self.run_date
-    }
-
-    /// The zone fires are written in.
-    pub fn zone(&self) -> Zone {
-        self.zone
     }
 }

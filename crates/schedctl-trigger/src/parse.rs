@@ -8,9 +8,10 @@
 use crate::calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UNITS};
 use crate::civil::days_from_civil;
 use crate::cron::{CronField, CronTrigger, FieldText};
+use crate::date::DateTrigger;
 use crate::dst::{DstPolicy, FoldPolicy, GapPolicy};
 use crate::error::{ErrorKind, ParseError, ParseErrors};
-use crate::interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};
+use crate::interval::{IntervalTrigger, INTERVAL_UNITS};
 use crate::iso::IsoDateTime;
 use crate::time::{Tz, ZonedTime};
 use std::str::FromStr;

@@ -9,13 +9,13 @@ use std::fmt;
 
 use crate::calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UNITS};
 use crate::combine::{and_next, or_next, Child};
-use crate::cron::CronTrigger;
-use crate::dst::{apply, touch, DstPolicy, FoldPolicy, GapPolicy};
+use crate::cron::{touch, CronTrigger, Cursor};
+use crate::date::DateTrigger;
+use crate::dst::{apply, DstPolicy, FoldPolicy, GapPolicy};
 use crate::error::EvalError;
-use crate::interval::{DateTrigger, IntervalTrigger, INTERVAL_UNITS};
+use crate::interval::{IntervalTrigger, INTERVAL_UNITS};
 use crate::jitter::JitterRng;
 use crate::time::{Instant, Tz, ZonedTime};
-use crate::walk::Cursor;
 use crate::zone::Zone;
 
 /// A parsed, validated trigger.
@@ -422,7 +422,7 @@ impl Schedule {
         }
         let fire = self.next_fire_time(prev, now, rng)?;
         if let Bound::Cron(c) = &self.bound {
-            cursor.sync(c, fire.as_ref());
+            c.walk_sync(cursor, fire.as_ref());
         }
         Ok(fire)
     }
@@ -439,7 +439,7 @@ impl Schedule {
     ) -> Option<ZonedTime> {
         match (&self.bound, prev) {
             (Bound::Cron(c), Some(p)) => {
-                let local = cursor.next_after(c, p, now)?;
+                let local = c.walk_next(cursor, p, now)?;
                 ZonedTime::from_wall(local, false, p.tz()).ok()
             }
             _ => None,

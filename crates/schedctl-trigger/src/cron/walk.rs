@@ -8,9 +8,10 @@
 //! the walk together with that span of wall times, and gives up (the caller then runs
 //! APScheduler's own search) as soon as a step leaves it.
 
+use super::set::FieldSet;
 use crate::civil::{civil_from_days, US_PER_DAY, US_PER_SEC};
-use crate::cron::CronTrigger;
 use crate::time::{Tz, ZonedTime};
+use crate::zone::Zone;
 
 /// A matching wall time of a cron trigger, as calendar position plus the month's matching days.
 #[derive(Clone, Copy, Debug)]
@@ -38,11 +39,11 @@ impl WallCursor {
     /// The first matching wall time at or after `local` (microseconds of local time, read in
     /// whole seconds); `None` when nothing matches before year 10000.
     #[inline]
-    pub(crate) fn seek(trigger: &CronTrigger, local: i64) -> Option<WallCursor> {
+    pub(crate) fn seek(fields: &FieldSet, local: i64) -> Option<WallCursor> {
         let days = local.div_euclid(US_PER_DAY);
         let sod = (local.rem_euclid(US_PER_DAY) / US_PER_SEC) as u32;
         let (year, month, day) = civil_from_days(days);
-        let time = trigger.time_bits();
+        let time = fields.time_bits();
         if time.contains(&0) {
             return None;
         }
@@ -57,9 +58,9 @@ impl WallCursor {
             second: sod % 60,
             time,
         };
-        match trigger.month_from(year, month)? {
+        match fields.month_from(year, month)? {
             (y, m) if (y, m) == (year, month) => {
-                w.days = trigger.month_days(year, month);
+                w.days = fields.month_days(year, month);
                 if w.days & (1 << day) != 0 {
                     if w.time_matches() {
                         return Some(w);
@@ -68,11 +69,11 @@ impl WallCursor {
                         return Some(w);
                     }
                 }
-                w.first_day_from(trigger, day + 1)?;
+                w.first_day_from(fields, day + 1)?;
             }
             (y, m) => {
-                w.enter(trigger, y, m);
-                w.first_day_from(trigger, 1)?;
+                w.enter(fields, y, m);
+                w.first_day_from(fields, 1)?;
             }
         }
         Some(w)
@@ -80,11 +81,11 @@ impl WallCursor {
 
     /// Moves to the next matching wall time; `None` when nothing matches before year 10000.
     #[inline]
-    pub(crate) fn advance(&mut self, trigger: &CronTrigger) -> Option<()> {
+    pub(crate) fn advance(&mut self, fields: &FieldSet) -> Option<()> {
         if self.time_after() {
             return Some(());
         }
-        self.first_day_from(trigger, self.day + 1)
+        self.first_day_from(fields, self.day + 1)
     }
 
     /// Microseconds of local time since 1970-01-01T00:00.
@@ -128,7 +129,7 @@ impl WallCursor {
 
     /// Moves to the first allowed time of the first matching day at or after `day` (later
     /// months included).
-    fn first_day_from(&mut self, trigger: &CronTrigger, day: u32) -> Option<()> {
+    fn first_day_from(&mut self, fields: &FieldSet, day: u32) -> Option<()> {
         let mut later = self.days & (!0u64 << day.min(63));
         while later == 0 {
             let (y, m) = if self.month == 12 {
@@ -136,8 +137,8 @@ impl WallCursor {
             } else {
                 (self.year, self.month + 1)
             };
-            let (y, m) = trigger.month_from(y, m)?;
-            self.enter(trigger, y, m);
+            let (y, m) = fields.month_from(y, m)?;
+            self.enter(fields, y, m);
             later = self.days;
         }
         self.day = first(later);
@@ -146,10 +147,10 @@ impl WallCursor {
         Some(())
     }
 
-    fn enter(&mut self, trigger: &CronTrigger, year: i32, month: u32) {
+    fn enter(&mut self, fields: &FieldSet, year: i32, month: u32) {
         self.year = year;
         self.month = month;
-        self.days = trigger.month_days(year, month);
+        self.days = fields.month_days(year, month);
         if self.days != 0 {
             self.month_start = crate::civil::days_from_civil(year, month, 1);
         }
@@ -167,8 +168,8 @@ pub struct Cursor {
 
 #[derive(Clone, Debug)]
 struct Walk {
-    /// The address of the trigger walked: a cursor handed another schedule's question (a
-    /// misuse) is then not used, instead of walking the wrong fields.
+    /// The address of the walked trigger's field set: a cursor handed another schedule's
+    /// question (a misuse) is then not used, instead of walking the wrong fields.
     trigger: usize,
     wall: WallCursor,
     /// The wall time of the fire the walk stands at.
@@ -187,19 +188,21 @@ const DAY_SECS: i64 = 86_400;
 impl Cursor {
     /// The next fire after `prev` for a question asked at `now`, if the walk stands at `prev`,
     /// `now` is not earlier (APScheduler then starts 1 µs after `prev`) and the next matching
-    /// wall time is still in the quiet span; `None` means "ask the search".
+    /// wall time is still in the quiet span; `None` means "ask the search". `fields` and
+    /// `zone` are the trigger's.
     #[inline]
     pub(crate) fn next_after(
         &mut self,
-        trigger: &CronTrigger,
+        fields: &FieldSet,
+        zone: Zone,
         prev: &ZonedTime,
         now: &ZonedTime,
     ) -> Option<i64> {
         let walk = self.walk.as_mut()?;
-        if walk.trigger != std::ptr::from_ref(trigger) as usize
+        if walk.trigger != std::ptr::from_ref(fields) as usize
             || walk.at != prev.local_micros()
             || prev.fold()
-            || prev.tz() != Tz::Zone(trigger.zone())
+            || prev.tz() != Tz::Zone(zone)
         {
             return None;
         }
@@ -209,7 +212,7 @@ impl Cursor {
         }
         let next = walk
             .wall
-            .advance(trigger)
+            .advance(fields)
             .map(|()| walk.wall.local())
             .filter(|local| (walk.lo..walk.hi).contains(local));
         match next {
@@ -225,33 +228,46 @@ impl Cursor {
         }
     }
 
-    /// Places the walk at `fire` (a raw fire of `trigger` just found by the search), or drops
-    /// it when `fire` is not a plain wall time in a quiet span.
-    pub(crate) fn sync(&mut self, trigger: &CronTrigger, fire: Option<&ZonedTime>) {
-        self.walk = fire.and_then(|f| Walk::at(trigger, f));
+    /// Places the walk at `fire` (a raw fire of the trigger of `fields`, `zone`, `jitter` and
+    /// `end_date` just found by the search), or drops it when `fire` is not a plain wall time
+    /// in a quiet span.
+    pub(crate) fn sync(
+        &mut self,
+        fields: &FieldSet,
+        zone: Zone,
+        jitter: Option<i64>,
+        end_date: Option<ZonedTime>,
+        fire: Option<&ZonedTime>,
+    ) {
+        self.walk = fire.and_then(|f| Walk::at(fields, zone, jitter, end_date, f));
     }
 }
 
 impl Walk {
-    fn at(trigger: &CronTrigger, fire: &ZonedTime) -> Option<Walk> {
-        let zone = trigger.zone();
-        if fire.fold() || fire.tz() != Tz::Zone(zone) || trigger.jitter().is_some_and(|j| j != 0) {
+    fn at(
+        fields: &FieldSet,
+        zone: Zone,
+        jitter: Option<i64>,
+        end_date: Option<ZonedTime>,
+        fire: &ZonedTime,
+    ) -> Option<Walk> {
+        if fire.fold() || fire.tz() != Tz::Zone(zone) || jitter.is_some_and(|j| j != 0) {
             return None;
         }
         let local = fire.local_micros();
         let (offset, lo, hi) = zone.quiet_wall_span(fire.instant().unix_seconds());
         let micros = |secs: i64| secs.saturating_mul(US_PER_SEC);
         let (lo, mut hi) = (micros(lo), micros(hi));
-        if let Some(end) = trigger.end_date() {
+        if let Some(end) = end_date {
             let end = end.instant().unix_seconds() + i64::from(offset) - 2 * DAY_SECS;
             hi = hi.min(micros(end));
         }
         if local < lo || local >= hi {
             return None;
         }
-        let wall = WallCursor::seek(trigger, local)?;
+        let wall = WallCursor::seek(fields, local)?;
         (wall.local() == local).then_some(Walk {
-            trigger: std::ptr::from_ref(trigger) as usize,
+            trigger: std::ptr::from_ref(fields) as usize,
             wall,
             at: local,
             lo,
