@@ -6,9 +6,9 @@ use schedctl_trigger::{Trigger, Zone};
 
 /// One trigger string per kind of trigger error.
 const TRIGGERS: &[&str] = &[
-    "every:hours=1",                      // unknown kind
-    "cron:5",                             // a word before any field
-    "cron:hour=1 hour=2",                 // a field twice
+    "every:hours=1",                                                     // unknown kind
+    "cron:5",                                                            // a word before any field
+    "cron:hour=1 hour=2",                                                // a field twice
     "cron:hours=5",                       // a field the kind does not have
     "cron:hour=**",                       // not an expression
     "cron:year=1969",                     // below the minimum
@@ -25,6 +25,14 @@ const TRIGGERS: &[&str] = &[
     "interval:hours=two",                 // not an integer
     "cron:hour=2 dst_gap=later",          // not a DST policy
     "interval:weeks=9999999999",          // longer than Python's timedelta
+    "calendarinterval:days=1 hour=24",    // a time of day out of range
+    "calendarinterval:hour=3",            // no interval
+    "calendarinterval:days=1 start_date=2026-05-01 end_date=2026-04-01", // end before start
+    "calendarinterval:days=1 start_date=2026-01-01T09:00:00", // a datetime, not a date
+    "and:",                               // no bracketed trigger
+    "and:[cron:hour=1",                   // a bracket never closed
+    "or:[cron:hour=1]]",                  // a stray bracket
+    "or:[cron:hour=6] [cron:hour=25] minute=3", // an error inside the brackets, a field or lacks
 ];
 
 #[test]
@@ -59,6 +67,8 @@ const FILES: &[&str] = &[
     "[[pause]]\nfrom = \"2026-03-10T05:00:00\"\nto = \"2026-03-10T02:00:00\"\n",   // pause backwards
     "[[job]]\nid = \"a\"\ntrigger = \"interval:hours=1\"\ndst_gap = \"skip\"\n[[job]]\nid = \"b\"\ntrigger = \"cron:hour=1\"\ndst_fold = \"often\"\n", // DST keys
     "[[job]]\nid = \"a\"\ntrigger = \"interval:seconds=-5\"\n",                     // backwards interval
+    "[[job]]\nid = \"a\"\ntrigger = \"or:[cron:hour=6] [cron:hour=25]\"\n",       // an error inside an or's brackets
+    "[[job]]\nid = \"a\"\ntrigger = \"cron:hour=1\"\ncommand = [\"echo\", \"a\\u0000b\"]\n", // NUL in an argument
 ];
 
 #[test]

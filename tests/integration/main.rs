@@ -1,5 +1,6 @@
 //! schedctl's integration tests: one binary, a module per area (link time stays low).
 
+mod combine_props;
 mod dst_props;
 mod error_messages;
 mod hostile;

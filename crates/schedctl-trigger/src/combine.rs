@@ -22,26 +22,32 @@ use crate::time::ZonedTime;
 
 /// What a combination needs of a bound child trigger.
 pub(crate) trait Child {
-    /// APScheduler's `get_next_fire_time(previous_fire_time, now)` of the child.
-    fn next_fire_time(
+    /// APScheduler's `get_next_fire_time(previous_fire_time, now)` of the child, spending
+    /// the rounds of `and` searches nested in it from `budget`.
+    fn next_fire_within(
         &self,
         prev: Option<&ZonedTime>,
         now: &ZonedTime,
         rng: &mut JitterRng,
+        budget: &mut u32,
     ) -> Result<Option<ZonedTime>, EvalError>;
 
     /// Whether the child's first answer does not depend on `now` (a date trigger, a
     /// calendar interval: both answer their first fire, however late `now` is).
     fn ignores_now(&self) -> bool;
 
-    /// The child as a cron trigger whose fires match its fields exactly (no jitter, no DST
-    /// policy), if it is one.
-    fn plain_cron(&self) -> Option<&CronTrigger>;
+    /// The cron triggers whose fields every fire of the child matches (no jitter, no DST
+    /// policy): a cron child itself, and the cron triggers an `and` child (or a one-trigger
+    /// combination) is made of, since it fires only where they all do.
+    fn cron_constraints<'a>(&'a self, out: &mut Vec<&'a CronTrigger>);
 }
 
-/// How many times one question may raise `now` before the search is given up: a search
-/// this long has found no agreement in years of fires (APScheduler would go on to 9999).
-const MAX_ROUNDS: u32 = 2_000_000;
+/// How many times one question (nested `and`s included) may raise `now` before the search is
+/// given up with [`EvalError::AndSearchTooLong`] instead of searching on to year 9999.
+/// APScheduler itself takes seconds for a hundred thousand rounds (and the conformance corpus
+/// holds such a case, searching to year 9999 in about 100,000); 500,000 take schedctl about
+/// a tenth of a second.
+pub(crate) const MAX_ROUNDS: u32 = 500_000;
 
 /// The earliest of `times` by Python's comparison, the first of equals (`min()`).
 fn py_min(times: &[ZonedTime]) -> Option<ZonedTime> {
@@ -72,10 +78,11 @@ fn ask_all(
     prev: Option<&ZonedTime>,
     now: &ZonedTime,
     rng: &mut JitterRng,
+    budget: &mut u32,
 ) -> Result<Vec<Option<ZonedTime>>, EvalError> {
     children
         .iter()
-        .map(|c| c.next_fire_time(prev, now, rng))
+        .map(|c| c.next_fire_within(prev, now, rng, budget))
         .collect()
 }
 
@@ -86,8 +93,9 @@ pub(crate) fn or_next(
     prev: Option<&ZonedTime>,
     now: &ZonedTime,
     rng: &mut JitterRng,
+    budget: &mut u32,
 ) -> Result<Option<ZonedTime>, EvalError> {
-    let answers: Vec<ZonedTime> = ask_all(children, prev, now, rng)?
+    let answers: Vec<ZonedTime> = ask_all(children, prev, now, rng, budget)?
         .into_iter()
         .flatten()
         .collect();
@@ -104,13 +112,18 @@ pub(crate) fn and_next(
     prev: Option<&ZonedTime>,
     now: &ZonedTime,
     rng: &mut JitterRng,
+    budget: &mut u32,
 ) -> Result<Option<ZonedTime>, EvalError> {
     if prev.is_none() && !can_agree(children) {
         return Ok(None);
     }
     let mut now = *now;
-    for _ in 0..MAX_ROUNDS {
-        let answers = ask_all(children, prev, &now, rng)?;
+    loop {
+        if *budget == 0 {
+            return Err(EvalError::AndSearchTooLong);
+        }
+        *budget -= 1;
+        let answers = ask_all(children, prev, &now, rng, budget)?;
         let Some(times) = answers.into_iter().collect::<Option<Vec<_>>>() else {
             return Ok(None);
         };
@@ -138,13 +151,16 @@ pub(crate) fn and_next(
         }
         now = high;
     }
-    Err(EvalError::AndSearchTooLong)
 }
 
-/// False when the children can be shown never to give the same wall time: cron children of
-/// one zone, without jitter or DST policy, whose fields (or dates) have nothing in common.
+/// False when the children can be shown never to give the same wall time: the cron triggers
+/// they are bound by (see [`Child::cron_constraints`]), of one zone, have fields (or dates)
+/// with nothing in common.
 fn can_agree(children: &[impl Child]) -> bool {
-    let crons: Vec<_> = children.iter().filter_map(Child::plain_cron).collect();
+    let mut crons = Vec::new();
+    for c in children {
+        c.cron_constraints(&mut crons);
+    }
     if crons.len() < 2 || crons.iter().any(|c| c.zone() != crons[0].zone()) {
         return true;
     }

@@ -149,6 +149,12 @@ impl ErrorKind {
             ErrorKind::CrontabFieldCount { .. } => {
                 "e.g. `crontab:30 2 * * mon-fri` (weekday 0 = mon, as in APScheduler 3.x)".into()
             }
+            ErrorKind::BadDate {
+                error: IsoError::NotADate,
+                ..
+            } => "a date without a time of day, e.g. `2026-03-01` (calendarinterval's start_date \
+                 and end_date are dates; its time of day is `hour`, `minute`, `second`)"
+                .into(),
             ErrorKind::BadDate { .. } | ErrorKind::DateOutOfRange { .. } => {
                 "ISO 8601: `2026-03-01`, `2026-03-01T02:30:00`, optionally with `Z` or `+01:00`"
                     .into()
@@ -177,7 +183,7 @@ impl ErrorKind {
                 "end_date is the last date that may fire; it cannot come before start_date".into()
             }
             ErrorKind::NoChildren { kind } => {
-                format!("e.g. `{kind}:[cron:day_of_week=mon-fri] [cron:hour=9]`")
+                format!("bracketed triggers, then optionally jitter: `{kind}:[TRIGGER] [TRIGGER] ...`, e.g. `or:[cron:hour=6] [cron:hour=18]`")
             }
             ErrorKind::UnclosedBracket | ErrorKind::StrayBracket => {
                 "write each combined trigger in brackets: `or:[cron:hour=6] [cron:hour=18] jitter=60`"
@@ -347,8 +353,9 @@ pub enum EvalError {
         after: ZonedTime,
         disagree: (ZonedTime, ZonedTime),
     },
-    /// An `and` whose children disagreed for millions of rounds before its first fire.
-    #[error("the `and` trigger's children found no common fire in 2,000,000 rounds of search")]
+    /// An `and` whose children disagreed for 500,000 rounds of its search (APScheduler would
+    /// search on, to year 9999).
+    #[error("the `and` trigger's children found no common fire in 500,000 rounds of search (APScheduler 3.11 would search on, to year 9999): they probably never agree")]
     AndSearchTooLong,
 }
 

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UNITS};
-use crate::combine::{and_next, or_next, Child};
+use crate::combine::{and_next, or_next, Child, MAX_ROUNDS};
 use crate::cron::{touch, CronTrigger, Cursor};
 use crate::date::DateTrigger;
 use crate::dst::{apply, DstPolicy, FoldPolicy, GapPolicy};
@@ -339,23 +339,40 @@ struct Combined {
 }
 
 impl Child for Schedule {
-    fn next_fire_time(
+    fn next_fire_within(
         &self,
         prev: Option<&ZonedTime>,
         now: &ZonedTime,
         rng: &mut JitterRng,
+        budget: &mut u32,
     ) -> Result<Option<ZonedTime>, EvalError> {
-        Schedule::next_fire_time(self, prev, now, rng)
+        Schedule::next_fire_within(self, prev, now, rng, budget)
     }
 
     fn ignores_now(&self) -> bool {
-        matches!(self.bound, Bound::Date { .. } | Bound::Calendar { .. })
+        match &self.bound {
+            Bound::Date { .. } | Bound::Calendar { .. } => true,
+            // Made only of such children, a combination answers the same whatever `now` is.
+            Bound::And(c) | Bound::Or(c) => c.children.iter().all(Child::ignores_now),
+            _ => false,
+        }
     }
 
-    fn plain_cron(&self) -> Option<&CronTrigger> {
+    fn cron_constraints<'a>(&'a self, out: &mut Vec<&'a CronTrigger>) {
         match &self.bound {
-            Bound::Cron(c) if c.dst().is_default() && c.jitter().is_none_or(|j| j == 0) => Some(c),
-            _ => None,
+            Bound::Cron(c) if c.dst().is_default() && c.jitter().is_none_or(|j| j == 0) => {
+                out.push(c);
+            }
+            Bound::And(c) if c.jitter.is_none_or(|j| j == 0) => {
+                for child in &c.children {
+                    child.cron_constraints(out);
+                }
+            }
+            // A combination of one trigger without jitter is that trigger.
+            Bound::Or(c) if c.children.len() == 1 && c.jitter.is_none_or(|j| j == 0) => {
+                c.children[0].cron_constraints(out);
+            }
+            _ => {}
         }
     }
 }
@@ -372,6 +389,21 @@ impl Schedule {
         prev: Option<&ZonedTime>,
         now: &ZonedTime,
         rng: &mut JitterRng,
+    ) -> Result<Option<ZonedTime>, EvalError> {
+        match &self.bound {
+            Bound::Cron(c) if c.dst().is_default() => c.next_fire_time(prev, now, rng),
+            _ => self.next_fire_within(prev, now, rng, &mut MAX_ROUNDS.clone()),
+        }
+    }
+
+    /// [`Schedule::next_fire_time`] with the rounds of the `and` searches in it (nested ones
+    /// included) counted down in `budget`: one question never searches without end.
+    fn next_fire_within(
+        &self,
+        prev: Option<&ZonedTime>,
+        now: &ZonedTime,
+        rng: &mut JitterRng,
+        budget: &mut u32,
     ) -> Result<Option<ZonedTime>, EvalError> {
         match &self.bound {
             Bound::Cron(c) if c.dst().is_default() => c.next_fire_time(prev, now, rng),
@@ -401,8 +433,8 @@ impl Schedule {
                 None
             }),
             Bound::Calendar { trigger, start } => trigger.next_fire_time(*start, prev, rng),
-            Bound::And(c) => and_next(&c.children, c.jitter, prev, now, rng),
-            Bound::Or(c) => or_next(&c.children, c.jitter, prev, now, rng),
+            Bound::And(c) => and_next(&c.children, c.jitter, prev, now, rng, budget),
+            Bound::Or(c) => or_next(&c.children, c.jitter, prev, now, rng, budget),
         }
     }
 
