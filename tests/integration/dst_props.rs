@@ -105,3 +105,49 @@ proptest! {
         }
     }
 }
+
+/// `dst_gap = next` fires every day a daily trigger wants, also where the DST gap starts at
+/// midnight: APScheduler's search jumps over that day (its roll-over lands in the gap), and
+/// the policy still fires at the end of the gap. The default (APScheduler's) loses the day.
+#[test]
+fn next_fires_every_day_also_when_the_gap_is_at_midnight() {
+    // Zones whose spring-forward gap starts at 00:00 local time, in years where it does.
+    let cases = [
+        ("America/Santiago", 2025),
+        ("America/Sao_Paulo", 2018),
+        ("America/Asuncion", 2023),
+        ("Asia/Beirut", 2023),
+        ("America/Havana", 2023),
+    ];
+    for (zone, year) in cases {
+        let count_days = |policy: &str| {
+            let t = trigger("0", "0", zone, policy);
+            let start = schedctl_trigger::IsoDateTime::parse(&format!("{year}-01-01T12:00:00"))
+                .expect("date")
+                .resolve(Tz::Zone(Zone::get(zone).expect("zone")))
+                .expect("range");
+            let end = schedctl_trigger::IsoDateTime::parse(&format!("{}-01-01T12:00:00", year + 1))
+                .expect("date")
+                .resolve(Tz::Zone(Zone::get(zone).expect("zone")))
+                .expect("range");
+            let s = t.schedule(start.instant()).expect("in range");
+            s.fires(start.instant())
+                .expect("in range")
+                .map(|f| f.expect("in range"))
+                .take_while(|f| f.instant() < end.instant())
+                .count()
+        };
+        let days = if year % 4 == 0 { 366 } else { 365 };
+        // Havana repeats midnight in autumn: count each day once.
+        assert_eq!(
+            count_days("dst_gap=next dst_fold=first"),
+            days,
+            "{zone} {year} with dst_gap=next"
+        );
+        assert_eq!(
+            count_days("dst_fold=first"),
+            days - 1,
+            "{zone} {year}: APScheduler 3.11 skips the day after the midnight gap"
+        );
+    }
+}

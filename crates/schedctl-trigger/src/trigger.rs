@@ -11,7 +11,7 @@ use crate::calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UN
 use crate::combine::{and_next, or_next, Child, MAX_ROUNDS};
 use crate::cron::{touch, CronTrigger, Cursor};
 use crate::date::DateTrigger;
-use crate::dst::{apply, DstPolicy, FoldPolicy, GapPolicy};
+use crate::dst::{apply, DstPolicy, DstTouch, FoldPolicy, GapPolicy};
 use crate::error::EvalError;
 use crate::interval::{IntervalTrigger, INTERVAL_UNITS};
 use crate::jitter::JitterRng;
@@ -377,6 +377,37 @@ impl Child for Schedule {
     }
 }
 
+/// The gap-end instant of a wall time that APScheduler's search jumped over: when a day's
+/// roll-over lands in a DST gap (Santiago, midnight), APScheduler continues from the end of the
+/// gap and the day's wall time is never produced, so no policy would see it. Under
+/// `dst_gap = next` the first wall time the fields want after `prev` (or at or after `now`)
+/// still fires at the end of its gap, when it comes before APScheduler's `raw` answer.
+fn jumped_gap(
+    c: &CronTrigger,
+    prev: Option<&ZonedTime>,
+    now: &ZonedTime,
+    raw: Option<&ZonedTime>,
+) -> Result<Option<Instant>, EvalError> {
+    let zone = Tz::Zone(c.zone());
+    let from = match prev {
+        Some(p) => p.canonical_in(zone)?.local_micros() + 1,
+        None => now.canonical_in(zone)?.local_micros(),
+    };
+    let from = from + (1_000_000 - from.rem_euclid(1_000_000)) % 1_000_000;
+    let Some(wall) = c.wall_search(from) else {
+        return Ok(None);
+    };
+    if raw.is_some_and(|r| r.local_micros() <= wall && r.tz() == zone) {
+        return Ok(None);
+    }
+    let wanted = ZonedTime::from_wall(wall, false, zone)?;
+    let DstTouch::Gap { after_gap } = touch(c, &wanted) else {
+        return Ok(None);
+    };
+    let after = prev.map_or(now.instant().add_micros(-1), ZonedTime::instant);
+    Ok((after_gap > after && raw.is_none_or(|r| after_gap < r.instant())).then_some(after_gap))
+}
+
 impl Schedule {
     /// APScheduler's `get_next_fire_time(previous_fire_time, now)`: the next fire after
     /// `prev` (the previous value this method returned) or, for the first call, at or after
@@ -412,7 +443,13 @@ impl Schedule {
                 let zone = Tz::Zone(c.zone());
                 let (mut prev, mut now) = (prev.copied(), *now);
                 loop {
-                    let Some(raw) = c.next_fire_time(prev.as_ref(), &now, rng)? else {
+                    let raw = c.next_fire_time(prev.as_ref(), &now, rng)?;
+                    if c.dst().gap == GapPolicy::Next {
+                        if let Some(at) = jumped_gap(c, prev.as_ref(), &now, raw.as_ref())? {
+                            return Ok(Some(ZonedTime::from_instant(at, zone)?));
+                        }
+                    }
+                    let Some(raw) = raw else {
                         return Ok(None);
                     };
                     let fire = raw.canonical_in(zone)?;

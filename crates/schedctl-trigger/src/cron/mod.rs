@@ -319,7 +319,7 @@ impl CronTrigger {
 
     /// The first wall time at or after `from` (microseconds of local time, whole seconds)
     /// whose fields all match; `None` past year 9999.
-    fn wall_search(&self, from: i64) -> Option<i64> {
+    pub(crate) fn wall_search(&self, from: i64) -> Option<i64> {
         WallCursor::seek(&self.set, from).map(|w| w.local())
     }
 
