@@ -151,3 +151,50 @@ fn next_fires_every_day_also_when_the_gap_is_at_midnight() {
         );
     }
 }
+
+/// APScheduler 3.11 skips the 00:xx fire on the day after a spring-forward when it walks on
+/// from the previous fire (it carries the old UTC offset): the default reproduces that, and
+/// `dst_jump = fire` fires every day. `schedctl dst` and `explain --at` name the skipped fire
+/// (see the CLI tests); here the class: several zones, both hemispheres.
+#[test]
+fn dst_jump_fire_fires_the_day_after_a_spring_forward() {
+    let cases = [
+        ("Europe/Berlin", 2026),
+        ("America/New_York", 2026),
+        ("US/Central", 2021),
+        ("Australia/Sydney", 2026),
+    ];
+    for (zone, year) in cases {
+        let z = Zone::get(zone).expect("zone");
+        let at = |text: String| {
+            schedctl_trigger::IsoDateTime::parse(&text)
+                .expect("date")
+                .resolve(Tz::Zone(z))
+                .expect("range")
+        };
+        let (start, end) = (
+            at(format!("{year}-01-01T12:00:00")),
+            at(format!("{}-01-01T12:00:00", year + 1)),
+        );
+        let count = |policy: &str| {
+            let t = trigger("0", "0", zone, policy);
+            let s = t.schedule(start.instant()).expect("in range");
+            s.fires(start.instant())
+                .expect("in range")
+                .map(|f| f.expect("in range"))
+                .take_while(|f| f.instant() < end.instant())
+                .count()
+        };
+        let days = 365;
+        assert_eq!(
+            count("dst_jump=fire"),
+            days,
+            "{zone} {year} with dst_jump=fire"
+        );
+        assert_eq!(
+            count(""),
+            days - 1,
+            "{zone} {year}: APScheduler skips one day"
+        );
+    }
+}

@@ -337,6 +337,37 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
         .map_err(|e| input(e.to_string()))?
     {
         let fire = raw.canonical_in(tz).map_err(|e| input(e.to_string()))?;
+        // A fire APScheduler's search jumps over after a DST change (never produced, so no
+        // gap or fold policy sees it): say so, with what would fire it.
+        if let Some(p) = &prev {
+            if let Some((skipped, in_gap)) = schedule
+                .jumped_over(p, Some(&raw))
+                .map_err(|e| input(e.to_string()))?
+                .filter(|(s, _)| s.instant() < to.instant())
+            {
+                let (what, fix) = if in_gap {
+                    ("skipped (gap at the day's start)", "next: end of the gap")
+                } else {
+                    ("skipped by APScheduler's search", "dst_jump=fire: fires")
+                };
+                if rows == 0 {
+                    table.set_header(["APScheduler 3.x fires", "DST", "policy: fires at"]);
+                }
+                rows += 1;
+                let calendar = if in_gap {
+                    "calendarinterval:days=1: no fire either (that time of day does not exist that date)".to_owned()
+                } else {
+                    format!("calendarinterval:days=1 (fires in APScheduler too): {skipped}")
+                };
+                let policies = vec![
+                    "APScheduler 3.11: no fire (its search, walking on from the previous fire with the old UTC offset, lands past it)".to_owned(),
+                    format!("{fix} {skipped}"),
+                    calendar,
+                ];
+                json_rows.push(serde_json::json!({"fire": skipped.to_string(), "dst": what, "policies": policies}));
+                table.add_row([skipped.to_string(), what.to_owned(), policies.join("\n")]);
+            }
+        }
         if fire.instant() >= to.instant() {
             break;
         }

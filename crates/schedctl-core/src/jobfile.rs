@@ -676,7 +676,12 @@ fn parse_job(
     };
     let trigger = match (trigger, t.get("dst_gap"), t.get("dst_fold")) {
         (Some((text, trig)), gap, fold) if gap.is_some() || fold.is_some() => {
-            let mut dst = DstPolicy::default();
+            // The keys change what they name; the rest of the trigger's own policy (its
+            // `dst_jump`, say) stays.
+            let mut dst = match &trig {
+                Trigger::Cron(c) => c.dst(),
+                _ => DstPolicy::default(),
+            };
             if let Some(v) = gap {
                 match w.string(v, "dst_gap").map(|n| (n, GapPolicy::from_name(n))) {
                     Some((_, Some(p))) => dst.gap = p,
@@ -923,7 +928,8 @@ mod tests {
             c.dst(),
             DstPolicy {
                 gap: GapPolicy::Skip,
-                fold: FoldPolicy::First
+                fold: FoldPolicy::First,
+                ..DstPolicy::default()
             }
         );
         let bad = "[[job]]\nid = \"a\"\ntrigger = \"interval:hours=1\"\ndst_gap = \"skip\"\n[[job]]\nid = \"b\"\ntrigger = \"cron:hour=1\"\ndst_fold = \"sometimes\"\n";

@@ -88,6 +88,41 @@ impl fmt::Display for FoldPolicy {
     }
 }
 
+/// What to do with a fire that APScheduler's search jumps over after a DST change: the day
+/// after a spring-forward, walking on from the previous fire, APScheduler 3.11 carries the
+/// old UTC offset and lands past the next 00:xx fire (Berlin `cron:hour=0`: 03-29, then 03-31).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum JumpPolicy {
+    /// Do not fire (APScheduler 3.x).
+    #[default]
+    Skip,
+    /// Fire at the wall time the fields want, as cron and systemd do.
+    Fire,
+}
+
+impl JumpPolicy {
+    /// The names accepted in trigger strings.
+    pub const NAMES: &'static str = "skip, fire";
+
+    /// The policy of a name.
+    pub fn from_name(name: &str) -> Option<JumpPolicy> {
+        match name {
+            "skip" => Some(JumpPolicy::Skip),
+            "fire" => Some(JumpPolicy::Fire),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for JumpPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JumpPolicy::Skip => "skip",
+            JumpPolicy::Fire => "fire",
+        })
+    }
+}
+
 /// A trigger's DST policy.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DstPolicy {
@@ -95,6 +130,8 @@ pub struct DstPolicy {
     pub gap: GapPolicy,
     /// For wall times that exist twice.
     pub fold: FoldPolicy,
+    /// For fires APScheduler's search jumps over after a DST change.
+    pub jump: JumpPolicy,
 }
 
 impl DstPolicy {

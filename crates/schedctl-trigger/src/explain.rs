@@ -283,23 +283,9 @@ pub fn why(trigger: &Trigger, at: Instant) -> Verdict {
     // Walk from two days before, as a running scheduler would arrive: a fire shifted by a DST
     // gap is only reached that way.
     let walk_from = at.add_micros(-2 * crate::civil::US_PER_DAY);
-    let first = trigger
-        .schedule(walk_from)
-        .ok()
-        .and_then(|s| {
-            s.fires(walk_from).ok().map(|f| {
-                f.take_while(|f| f.as_ref().is_ok_and(|f| f.instant() <= at))
-                    .last()
-            })
-        })
-        .flatten()
-        .and_then(Result::ok)
-        .filter(|f| f.instant() == at);
-    let next = trigger
-        .schedule(at)
-        .ok()
-        .and_then(|s| s.fires(at).ok().and_then(|mut f| f.next()))
-        .and_then(Result::ok);
+    let walked = walk_past(trigger, walk_from, at);
+    let first = walked.at;
+    let next = walked.next;
     if let Some(f) = first {
         let mut notes = Vec::new();
         if let Trigger::Cron(c) = trigger {
@@ -346,7 +332,13 @@ pub fn why(trigger: &Trigger, at: Instant) -> Verdict {
                 reasons.push(format!("it is after end_date {e}"));
             }
         }
-        if reasons.is_empty() {
+        if let Some((prev, landed)) = walked.jumped {
+            reasons.push(format!(
+                "APScheduler 3.11 skips this fire: walking on from its fire at {prev} across the DST change, its search carries the old UTC offset and lands on {landed} (a job whose search starts after {prev}, added or resumed then, does fire at {local}); the workaround that works in APScheduler itself is `calendarinterval:days=1 hour={} minute={}` (it does not skip), and `dst_jump=fire` makes schedctl fire anyway (unlike APScheduler)",
+                local.civil().hour,
+                local.civil().minute
+            ));
+        } else if reasons.is_empty() {
             reasons.push(format!(
                 "every field matches {local}, but APScheduler's search from here lands elsewhere: a DST change moves this wall time (see the DST page)"
             ));
@@ -358,6 +350,58 @@ pub fn why(trigger: &Trigger, at: Instant) -> Verdict {
         reasons.push("there is no fire at or after it".into());
     }
     Verdict::NotAFire(reasons)
+}
+
+/// What walking a trigger's fires from `from`, as a running scheduler does, shows about `at`.
+struct WalkedPast {
+    /// The fire at `at`, if it is one.
+    at: Option<ZonedTime>,
+    /// The first fire after `at`.
+    next: Option<ZonedTime>,
+    /// When APScheduler's search jumped over `at`: the fire it walked on from, and where it
+    /// landed.
+    jumped: Option<(ZonedTime, ZonedTime)>,
+}
+
+fn walk_past(trigger: &Trigger, from: Instant, at: Instant) -> WalkedPast {
+    let mut out = WalkedPast {
+        at: None,
+        next: None,
+        jumped: None,
+    };
+    let zone = Tz::Zone(trigger.zone());
+    let (Ok(schedule), Ok(start)) = (trigger.schedule(from), ZonedTime::from_instant(from, zone))
+    else {
+        return out;
+    };
+    let mut rng = crate::jitter::JitterRng::new(0);
+    let (mut prev, mut now) = (None::<ZonedTime>, start);
+    // A bounded walk: two days of fires (an every-second trigger has 172,800).
+    for _ in 0..200_000 {
+        let Ok(raw) = schedule.next_fire_time(prev.as_ref(), &now, &mut rng) else {
+            return out;
+        };
+        if let Some(p) = &prev {
+            if let Ok(Some((skipped, false))) = schedule.jumped_over(p, raw.as_ref()) {
+                if skipped.instant() == at {
+                    let shown = |t: &ZonedTime| t.canonical_in(zone).unwrap_or(*t);
+                    out.jumped = raw.map(|r| (shown(p), shown(&r)));
+                }
+            }
+        }
+        let Some(raw) = raw else { return out };
+        let Ok(fire) = raw.canonical_in(zone) else {
+            return out;
+        };
+        if fire.instant() == at {
+            out.at = Some(fire);
+        } else if fire.instant() > at {
+            out.next = Some(fire);
+            return out;
+        }
+        (prev, now) = (Some(raw), raw);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ mod zone;
 pub use calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UNITS};
 pub use cron::{touch as dst_touch, CronField, CronTrigger, Cursor, Expr, Field};
 pub use date::DateTrigger;
-pub use dst::{apply as apply_dst, DstPolicy, DstTouch, FoldPolicy, GapPolicy};
+pub use dst::{apply as apply_dst, DstPolicy, DstTouch, FoldPolicy, GapPolicy, JumpPolicy};
 pub use error::{ErrorKind, EvalError, ParseError, ParseErrors};
 pub use explain::{explain, why, Explanation, FieldLine, Verdict};
 pub use interval::{IntervalTrigger, INTERVAL_UNITS};

@@ -9,7 +9,7 @@ use crate::calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UN
 use crate::civil::days_from_civil;
 use crate::cron::{CronField, CronTrigger, FieldText};
 use crate::date::DateTrigger;
-use crate::dst::{DstPolicy, FoldPolicy, GapPolicy};
+use crate::dst::{DstPolicy, FoldPolicy, GapPolicy, JumpPolicy};
 use crate::error::{ErrorKind, ParseError, ParseErrors};
 use crate::interval::{IntervalTrigger, INTERVAL_UNITS};
 use crate::iso::IsoDateTime;
@@ -326,6 +326,15 @@ fn parse_cron(fields: &mut Fields, zone: Zone, errors: &mut Vec<ParseError>) -> 
         errors,
     ) {
         dst.fold = p;
+    }
+    if let Some(p) = policy(
+        fields.take("dst_jump"),
+        "dst_jump",
+        JumpPolicy::from_name,
+        JumpPolicy::NAMES,
+        errors,
+    ) {
+        dst.jump = p;
     }
     let mut given: [Option<FieldText<'_>>; 8] = Default::default();
     let mut unknown = Vec::new();

@@ -11,7 +11,7 @@ use crate::calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UN
 use crate::combine::{and_next, or_next, Child, MAX_ROUNDS};
 use crate::cron::{touch, CronTrigger, Cursor};
 use crate::date::DateTrigger;
-use crate::dst::{apply, DstPolicy, DstTouch, FoldPolicy, GapPolicy};
+use crate::dst::{apply, DstPolicy, DstTouch, FoldPolicy, GapPolicy, JumpPolicy};
 use crate::error::EvalError;
 use crate::interval::{IntervalTrigger, INTERVAL_UNITS};
 use crate::jitter::JitterRng;
@@ -238,6 +238,9 @@ impl fmt::Display for Trigger {
                 if dst.fold != FoldPolicy::default() {
                     write!(f, " dst_fold={}", dst.fold)?;
                 }
+                if dst.jump != JumpPolicy::default() {
+                    write!(f, " dst_jump={}", dst.jump)?;
+                }
                 Ok(())
             }
             Trigger::Interval(i) => {
@@ -377,17 +380,18 @@ impl Child for Schedule {
     }
 }
 
-/// The gap-end instant of a wall time that APScheduler's search jumped over: when a day's
-/// roll-over lands in a DST gap (Santiago, midnight), APScheduler continues from the end of the
-/// gap and the day's wall time is never produced, so no policy would see it. Under
-/// `dst_gap = next` the first wall time the fields want after `prev` (or at or after `now`)
-/// still fires at the end of its gap, when it comes before APScheduler's `raw` answer.
-fn jumped_gap(
+/// The first wall time the fields of `c` want after `prev` (or at or after `now`), when
+/// APScheduler's answer `raw` jumped over it: as a raw (possibly gap) wall time. Two cases
+/// (both from APScheduler's carry over a DST change): when a day's roll-over lands in a gap
+/// (Santiago, midnight) APScheduler continues from the end of the gap; the day after a
+/// spring-forward, walking on from the previous fire with the old UTC offset, it lands past
+/// the next 00:xx fire (Berlin `cron:hour=0`: 03-29, then 03-31).
+fn jumped_wall(
     c: &CronTrigger,
     prev: Option<&ZonedTime>,
     now: &ZonedTime,
     raw: Option<&ZonedTime>,
-) -> Result<Option<Instant>, EvalError> {
+) -> Result<Option<ZonedTime>, EvalError> {
     let zone = Tz::Zone(c.zone());
     let from = match prev {
         Some(p) => p.canonical_in(zone)?.local_micros() + 1,
@@ -397,15 +401,36 @@ fn jumped_gap(
     let Some(wall) = c.wall_search(from) else {
         return Ok(None);
     };
-    if raw.is_some_and(|r| r.local_micros() <= wall && r.tz() == zone) {
+    if raw.is_some_and(|r| r.tz() == zone && r.local_micros() <= wall) {
         return Ok(None);
     }
     let wanted = ZonedTime::from_wall(wall, false, zone)?;
-    let DstTouch::Gap { after_gap } = touch(c, &wanted) else {
+    let after = prev.map_or(now.instant().add_micros(-1), ZonedTime::instant);
+    let before_raw = raw.is_none_or(|r| wanted.instant() < r.instant());
+    Ok((wanted.instant() > after && before_raw).then_some(wanted))
+}
+
+/// What the DST policy of `c` fires for a wall time APScheduler jumped over
+/// ([`jumped_wall`]): the end of its gap under `dst_gap = next`, the wall time itself under
+/// `dst_jump = fire`; none under APScheduler's own policies.
+fn jumped(
+    c: &CronTrigger,
+    prev: Option<&ZonedTime>,
+    now: &ZonedTime,
+    raw: Option<&ZonedTime>,
+) -> Result<Option<Instant>, EvalError> {
+    let Some(wanted) = jumped_wall(c, prev, now, raw)? else {
         return Ok(None);
     };
-    let after = prev.map_or(now.instant().add_micros(-1), ZonedTime::instant);
-    Ok((after_gap > after && raw.is_none_or(|r| after_gap < r.instant())).then_some(after_gap))
+    Ok(match touch(c, &wanted) {
+        DstTouch::Gap { after_gap } if c.dst().gap == GapPolicy::Next => {
+            let after = prev.map_or(now.instant().add_micros(-1), ZonedTime::instant);
+            (after_gap > after && raw.is_none_or(|r| after_gap < r.instant())).then_some(after_gap)
+        }
+        DstTouch::Gap { .. } => None,
+        _ if c.dst().jump == JumpPolicy::Fire => Some(wanted.instant()),
+        _ => None,
+    })
 }
 
 impl Schedule {
@@ -444,8 +469,8 @@ impl Schedule {
                 let (mut prev, mut now) = (prev.copied(), *now);
                 loop {
                     let raw = c.next_fire_time(prev.as_ref(), &now, rng)?;
-                    if c.dst().gap == GapPolicy::Next {
-                        if let Some(at) = jumped_gap(c, prev.as_ref(), &now, raw.as_ref())? {
+                    if c.dst().gap == GapPolicy::Next || c.dst().jump == JumpPolicy::Fire {
+                        if let Some(at) = jumped(c, prev.as_ref(), &now, raw.as_ref())? {
                             return Ok(Some(ZonedTime::from_instant(at, zone)?));
                         }
                     }
@@ -473,6 +498,38 @@ impl Schedule {
             Bound::And(c) => and_next(&c.children, c.jitter, prev, now, rng, budget),
             Bound::Or(c) => or_next(&c.children, c.jitter, prev, now, rng, budget),
         }
+    }
+
+    /// The fire the fields of a cron schedule want after `prev` that APScheduler 3.11's next
+    /// fire `next` jumps over (see `dst_jump`): the day after a spring-forward, or a day whose
+    /// roll-over lands in a DST gap. The wall time as clocks show it, and whether it fell in a
+    /// gap; `None` for other kinds, and where APScheduler misses nothing.
+    ///
+    /// ```
+    /// # use schedctl_trigger::{IsoDateTime, JitterRng, Trigger, Tz, Zone};
+    /// let berlin = Zone::get("Europe/Berlin")?;
+    /// let t = Trigger::parse_in("cron:hour=0", berlin)?;
+    /// let prev = IsoDateTime::parse("2026-03-29T00:00:00+01:00")?.resolve(Tz::Zone(berlin))?;
+    /// let s = t.schedule(prev.instant())?;
+    /// let next = s.next_fire_time(Some(&prev), &prev, &mut JitterRng::new(0))?;
+    /// assert_eq!(next.map(|n| n.to_string()).as_deref(), Some("2026-03-31T00:00:00+02:00"));
+    /// let (skipped, in_gap) = s.jumped_over(&prev, next.as_ref())?.expect("a skipped fire");
+    /// assert_eq!((skipped.to_string().as_str(), in_gap), ("2026-03-30T00:00:00+02:00", false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn jumped_over(
+        &self,
+        prev: &ZonedTime,
+        next: Option<&ZonedTime>,
+    ) -> Result<Option<(ZonedTime, bool)>, EvalError> {
+        let Bound::Cron(c) = &self.bound else {
+            return Ok(None);
+        };
+        let Some(wanted) = jumped_wall(c, Some(prev), prev, next)? else {
+            return Ok(None);
+        };
+        let in_gap = matches!(touch(c, &wanted), DstTouch::Gap { .. });
+        Ok(Some((wanted.canonical_in(Tz::Zone(c.zone()))?, in_gap)))
     }
 
     /// [`Schedule::next_fire_time`], walking on from `cursor` when it stands at `prev`: a
