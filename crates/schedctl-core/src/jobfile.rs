@@ -938,7 +938,7 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "`dst_gap` and `dst_fold` apply to cron and crontab triggers only",
+                "`dst_gap` and `dst_fold` apply to cron and crontab triggers (and to the cron triggers inside `and:`/`or:`) only",
                 "`dst_fold` value `sometimes` is not a policy"
             ]
         );
