@@ -51,15 +51,11 @@ impl std::fmt::Debug for Action {
 fn kill_group(child: &mut std::process::Child) {
     #[cfg(unix)]
     {
-        // `kill -KILL -- -PGID`: std has no killpg, and this crate forbids unsafe code.
-        let group = format!("-{}", child.id());
-        let killed = std::process::Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if killed {
+        // The command leads its own process group: SIGKILL to the group takes its children
+        // too (rustix's safe killpg; this crate forbids unsafe code).
+        let group = rustix::process::Pid::from_child(child);
+        let signal = rustix::process::Signal::KILL;
+        if rustix::process::kill_process_group(group, signal).is_ok() {
             return;
         }
     }
