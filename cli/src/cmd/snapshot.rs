@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use clap::Args;
-use schedctl_core::snapshot::{diff, render, render_diff, Snapshot};
+use schedctl_core::snapshot::{diff, render, render_diff_limited, version_of, JobDiff, Snapshot};
 use schedctl_core::{simulate, JobFile};
 use schedctl_trigger::{IsoDateTime, Tz, ZonedTime};
 
@@ -38,7 +38,9 @@ pub(crate) struct SnapshotArgs {
 /// readable diff when not, 2 on bad input.
 ///
 /// Each snapshot is checked against the job file named in its header (relative to the
-/// snapshot), unless a job file is given among the paths.
+/// snapshot), unless a job file is given among the paths. The report has one summary line per
+/// job (fires moved, added and removed, outcomes changed), then the changed fires, each
+/// outcome change with the rule that decided it.
 ///
 /// Examples:
 ///   schedctl check jobs.snap
@@ -53,10 +55,15 @@ pub(crate) struct CheckArgs {
     /// Rewrite the snapshots with the current fires instead of failing
     #[arg(long)]
     update: bool,
+    /// Show at most N lines of changed fires per snapshot after the summary (`all`: no limit)
+    #[arg(long, value_name = "N|all", default_value = "20")]
+    max_lines: MaxLines,
 }
 
-/// Show what a change to a job file does to fires and outcomes, per job: moved, added and
-/// removed fires, changed outcomes. Exit 0 when nothing changes, 1 when something does.
+/// Show what a change to a job file does to fires and outcomes: one summary line per job
+/// (fires moved, added and removed, outcomes changed, a renamed job, a uniform shift), then the
+/// changed fires, each outcome change with the rule that decided it. Exit 0 when nothing
+/// changes, 1 when something does.
 ///
 /// Example:
 ///   schedctl diff jobs.old.toml jobs.toml --from 2026-03-01 --to +30d
@@ -73,6 +80,41 @@ pub(crate) struct DiffArgs {
     /// End of the window (exclusive), or `+DURATION` after --from
     #[arg(long, default_value = "+30d")]
     to: String,
+    /// Show at most N lines of changed fires after the summary (`all`: no limit)
+    #[arg(long, value_name = "N|all", default_value = "20")]
+    max_lines: MaxLines,
+}
+
+/// `--max-lines`: a count, or `all`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MaxLines(usize);
+
+impl std::str::FromStr for MaxLines {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<MaxLines, String> {
+        if s == "all" {
+            return Ok(MaxLines(usize::MAX));
+        }
+        s.parse()
+            .map(MaxLines)
+            .map_err(|_| format!("`{s}` is not a number of lines or `all`"))
+    }
+}
+
+/// The summary and at most `max` detail lines of `diffs`, then how many were left out.
+fn write_report(out: &mut impl Write, diffs: &[JobDiff], max: MaxLines) -> std::io::Result<()> {
+    let (text, left_out) = render_diff_limited(diffs, max.0);
+    out.write_all(text.as_bytes())?;
+    if left_out > 0 {
+        let more = if max.0 == 0 { "" } else { "more " };
+        let lines = if left_out == 1 { "line" } else { "lines" };
+        writeln!(
+            out,
+            "... {left_out} {more}{lines} left out (`--max-lines all` shows every line)"
+        )?;
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
@@ -200,7 +242,7 @@ pub(crate) fn run_check(args: CheckArgs, out: &mut impl Write) -> CmdResult {
     let mut job_file: Option<PathBuf> = None;
     for path in &args.paths {
         let text = read(path)?;
-        if text.starts_with(schedctl_core::snapshot::MAGIC) {
+        if version_of(&text).is_some() {
             snapshots.push((path.clone(), text));
         } else if job_file.replace(path.clone()).is_some() {
             return Err(Failure::Input(format!(
@@ -221,6 +263,7 @@ pub(crate) fn run_check(args: CheckArgs, out: &mut impl Write) -> CmdResult {
             text,
             job_file.as_deref(),
             args.update,
+            args.max_lines,
             out,
         )?);
     }
@@ -271,6 +314,7 @@ fn check_one(
     text: &str,
     job_file: Option<&Path>,
     update: bool,
+    max_lines: MaxLines,
     out: &mut impl Write,
 ) -> CmdResult {
     let old = Snapshot::parse(text)
@@ -327,10 +371,26 @@ fn check_one(
                 );
             }
         }
+        if old.version < schedctl_core::snapshot::VERSION {
+            eprintln!(
+                "note: `{}` is a version {} snapshot, without the rule of each fire; `{}` rewrites it in version {}",
+                snapshot.display(),
+                old.version,
+                update_hint(snapshot, job_file),
+                schedctl_core::snapshot::VERSION
+            );
+        }
         return Ok(crate::exit::OK);
     }
     writeln!(out, "{} differs from {shown}:", snapshot.display())?;
-    out.write_all(render_diff(&diffs).as_bytes())?;
+    write_report(out, &diffs, max_lines)?;
+    if old.version < schedctl_core::snapshot::VERSION {
+        writeln!(
+            out,
+            "note: a version {} snapshot records no rules: its outcomes are shown without a reason",
+            old.version
+        )?;
+    }
     writeln!(out, "run `{}` to accept", update_hint(snapshot, job_file))?;
     Ok(crate::exit::CHECK_FAILED)
 }
@@ -357,6 +417,6 @@ pub(crate) fn run_diff(args: DiffArgs, out: &mut impl Write) -> CmdResult {
         writeln!(out, "no change to fires or outcomes from {from} to {to}")?;
         return Ok(crate::exit::OK);
     }
-    out.write_all(render_diff(&diffs).as_bytes())?;
+    write_report(out, &diffs, args.max_lines)?;
     Ok(crate::exit::CHECK_FAILED)
 }
