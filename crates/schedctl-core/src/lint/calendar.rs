@@ -3,6 +3,7 @@
 use schedctl_trigger::{CalendarIntervalTrigger, Instant, Trigger, ZonedTime};
 
 use super::code::{Lint, LintCode};
+use super::pitfalls::{day_text, skipped_days};
 use super::walk::walk;
 
 pub(super) fn calendar_lints(
@@ -71,12 +72,18 @@ pub(super) fn calendar_lints(
         );
     }
     let fired: std::collections::BTreeSet<(i32, u32, u32)> = fs.iter().map(|f| ymd(&f.1)).collect();
+    // A whole day the zone skips is `skipped-calendar-day`'s, not a DST gap's; the interval
+    // counts its next dates from the day after, so the twin is compared only up to it.
+    let skipped = skipped_days(c.zone(), from, to)
+        .first()
+        .map(|s| day_text(s.first_day));
     let lost: Vec<String> = plain
         .iter()
         .filter(|f| f.0.instant() >= from && f.0.instant() < to)
         .map(|f| ymd(&f.0))
         .filter(|date| !fired.contains(date))
         .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+        .filter(|date| skipped.as_ref().is_none_or(|s| date < s))
         .collect();
     if !lost.is_empty() {
         let [h, m, s] = c.time_of_day();

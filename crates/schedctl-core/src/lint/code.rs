@@ -5,14 +5,22 @@
 pub enum LintCode {
     /// No fire at or after the window's start.
     NeverFires,
+    /// No fire in the window, but some later.
+    NoFiresInWindow,
+    /// Fewer than two fires in four years, on average.
+    RareFires,
     /// A day of month that not every month has (29, 30, 31).
     SkipsMonths,
+    /// Fires lost to a calendar day that the zone skips (Pacific/Apia's 2011-12-30).
+    SkippedCalendarDay,
     /// A fire moved by a DST gap.
     DstGap,
     /// A wall time fired twice in a DST fold.
     DstFold,
     /// Numeric weekdays in a `crontab:` line (APScheduler 3.x: 0 = Monday).
     CrontabNumericWeekday,
+    /// Both day of month and day of week restricted: APScheduler requires both, cron either.
+    CrontabDayAndWeekday,
     /// Runs last as long as the period with max_instances = 1: fires are dropped.
     Overrun,
     /// Runs missed because they waited for a worker of a busy pool beyond the misfire grace.
@@ -21,8 +29,16 @@ pub enum LintCode {
     Crowded,
     /// An interval without start_date: its fires depend on when the scheduler starts.
     IntervalWithoutStart,
+    /// Jitter on an interval, which adds up from one fire to the next.
+    IntervalJitterDrift,
+    /// A whole-day interval, whose wall-clock time moves with DST.
+    IntervalDstDrift,
     /// Jitter as long as the period between fires.
     JitterOverPeriod,
+    /// An end_date without a time: midnight at its start, so that day's fires are lost.
+    BareDateEnd,
+    /// A run date before the window's start: APScheduler still processes it at the start.
+    DateBeforeWindow,
     /// An `and` that APScheduler 3.11 loops on for ever after a fire: the scheduler freezes.
     AndFreezes,
     /// A calendar interval whose first fire lies before the start: APScheduler replays it.
@@ -41,17 +57,25 @@ pub enum LintCode {
 
 impl LintCode {
     /// Every code.
-    pub const ALL: [LintCode; 17] = [
+    pub const ALL: [LintCode; 25] = [
         LintCode::NeverFires,
+        LintCode::NoFiresInWindow,
+        LintCode::RareFires,
         LintCode::SkipsMonths,
+        LintCode::SkippedCalendarDay,
         LintCode::DstGap,
         LintCode::DstFold,
         LintCode::CrontabNumericWeekday,
+        LintCode::CrontabDayAndWeekday,
         LintCode::Overrun,
         LintCode::GraceTooShort,
         LintCode::Crowded,
         LintCode::IntervalWithoutStart,
+        LintCode::IntervalJitterDrift,
+        LintCode::IntervalDstDrift,
         LintCode::JitterOverPeriod,
+        LintCode::BareDateEnd,
+        LintCode::DateBeforeWindow,
         LintCode::AndFreezes,
         LintCode::CalendarintervalPastStart,
         LintCode::CalendarintervalSkips,
@@ -65,15 +89,23 @@ impl LintCode {
     pub fn name(self) -> &'static str {
         match self {
             LintCode::NeverFires => "never-fires",
+            LintCode::NoFiresInWindow => "no-fires-in-window",
+            LintCode::RareFires => "rare-fires",
             LintCode::SkipsMonths => "skips-months",
+            LintCode::SkippedCalendarDay => "skipped-calendar-day",
             LintCode::DstGap => "dst-gap",
             LintCode::DstFold => "dst-fold",
             LintCode::CrontabNumericWeekday => "crontab-numeric-weekday",
+            LintCode::CrontabDayAndWeekday => "crontab-day-and-weekday",
             LintCode::Overrun => "overrun",
             LintCode::GraceTooShort => "grace-too-short",
             LintCode::Crowded => "crowded",
             LintCode::IntervalWithoutStart => "interval-without-start",
+            LintCode::IntervalJitterDrift => "interval-jitter-drift",
+            LintCode::IntervalDstDrift => "interval-dst-drift",
             LintCode::JitterOverPeriod => "jitter-over-period",
+            LintCode::BareDateEnd => "bare-date-end",
+            LintCode::DateBeforeWindow => "date-before-window",
             LintCode::AndFreezes => "and-freezes",
             LintCode::CalendarintervalPastStart => "calendarinterval-past-start",
             LintCode::CalendarintervalSkips => "calendarinterval-skips",

@@ -172,8 +172,11 @@ fn job_lints(file: &JobFile, job: &Job, s: &JobStats, from: Instant, to: Instant
             fix,
         });
     };
+    // A run as long as the period ends as the next fire comes, and task completions come
+    // first at an instant: only a longer run overlaps the next fire. Runs that are missed take
+    // no time, so the simulation has the last word on whether fires were dropped.
     let overrun = min_gap(&fires(&job.trigger, from, to))
-        .filter(|gap| job.max_instances == 1 && job.duration >= *gap);
+        .filter(|gap| job.max_instances == 1 && job.duration > *gap && s.dropped > 0);
     if let Some(gap) = overrun {
         push(
             LintCode::Overrun,
@@ -203,7 +206,7 @@ fn job_lints(file: &JobFile, job: &Job, s: &JobStats, from: Instant, to: Instant
         let (code, message, fix) = match i {
             0 => (
                 LintCode::MissedBeforeStart,
-                format!("{count} fires lie before the start (a run date or start_date in the past): APScheduler processes them at the start, up to {worst} late, beyond the {grace} grace"),
+                format!("{count} runs missed: their fires lie before the start (a run date or start_date in the past), and APScheduler processed them at the start, up to {worst} late, beyond the {grace} grace"),
                 "move the run date or start_date to the start or later, or raise misfire_grace_time".to_owned(),
             ),
             1 => (
@@ -249,11 +252,21 @@ mod tests {
     fn each_job_lint_fires_and_stays_quiet() {
         let base = "[[job]]\nid = \"a\"\ntrigger = \"interval:minutes=5 start_date=2026-01-01\"\n";
         assert!(file_codes(&format!("{base}duration = \"1m\"\n")).is_empty());
+        // A run as long as the period ends as the next fire comes: nothing is dropped.
+        assert!(file_codes(&format!("{base}duration = \"5m\"\n")).is_empty());
         assert_eq!(
-            file_codes(&format!("{base}duration = \"5m\"\n")),
+            file_codes(&format!("{base}duration = \"6m\"\n")),
             vec![LintCode::Overrun]
         );
-        assert!(file_codes(&format!("{base}duration = \"5m\"\nmax_instances = 2\n")).is_empty());
+        assert!(file_codes(&format!("{base}duration = \"6m\"\nmax_instances = 2\n")).is_empty());
+        // Runs that are all missed (a pool too small) take no time and drop nothing.
+        // (`b` waits 25 minutes for `a` every hour, beyond its grace.)
+        let missed = "[executor]\nmax_workers = 1\n[[job]]\nid = \"a\"\ntrigger = \"cron:minute=0\"\nduration = \"25m\"\n[[job]]\nid = \"b\"\ntrigger = \"cron:minute=0\"\nduration = \"3h\"\n";
+        assert!(
+            !file_codes(missed).contains(&LintCode::Overrun),
+            "{:?}",
+            file_codes(missed)
+        );
         let queued = "[executor]\nmax_workers = 1\n[[job]]\nid = \"a\"\ntrigger = \"cron:minute=0\"\nduration = \"10m\"\n[[job]]\nid = \"b\"\ntrigger = \"cron:minute=0\"\nduration = \"10m\"\n";
         let c = file_codes(queued);
         assert!(
@@ -277,7 +290,12 @@ mod tests {
             [[pause]]\nfrom = \"2026-01-01T10:00:00\"\nto = \"2026-01-01T10:01:45\"\n";
         assert_eq!(file_codes(outage), vec![LintCode::MissedAfterPause]);
         let past = "[[job]]\nid = \"once\"\ntrigger = \"date:run_date=2020-01-01T00:00:00\"\n";
-        assert_eq!(file_codes(past), vec![LintCode::MissedBeforeStart]);
+        // The trigger lint says what APScheduler does with the past run date, the file lint
+        // what happened to it.
+        assert_eq!(
+            file_codes(past),
+            vec![LintCode::DateBeforeWindow, LintCode::MissedBeforeStart]
+        );
         // 10:00:10, :20 and :30 fall in the pause; at 10:00:36 the batch runs one by one: :10
         // is 26 s late (the pause), :20 runs 15 s, so :30 starts 21 s late (the batch).
         let batch =

@@ -8,6 +8,7 @@
 mod calendar;
 mod code;
 mod file;
+mod pitfalls;
 mod trigger;
 mod walk;
 

@@ -1,10 +1,11 @@
 //! Lints of one trigger over a window: what its fires show (never, skipped months, DST, an
 //! `and` that freezes APScheduler, calendar interval quirks, an `or` with an interval).
 
-use schedctl_trigger::{EvalError, Expr, Instant, Trigger, Tz, ZonedTime};
+use schedctl_trigger::{CronTrigger, EvalError, Expr, Instant, Trigger, Tz, ZonedTime};
 
 use super::calendar::calendar_lints;
 use super::code::{Lint, LintCode};
+use super::pitfalls::{pitfall_lints, twin};
 use super::walk::{date_list, min_gap, walk, Walk};
 
 /// Lints one trigger over `[from, to)`; `text` is the trigger as written.
@@ -26,6 +27,7 @@ pub fn lint_trigger(
         });
     };
     let Walk { fires: fs, error } = walk(trigger, from, to);
+    let failed = error.is_some();
     let ever = trigger
         .schedule(from)
         .ok()
@@ -40,32 +42,8 @@ pub fn lint_trigger(
         );
     }
     if let Trigger::Cron(c) = trigger {
-        let [_, month, day, ..] = c.fields();
-        let months_short: Vec<u32> = (1..=12)
-            .filter(|m| month.exprs().iter().any(|e| expr_allows(e, *m)))
-            .collect();
-        let long_days: Vec<u32> = (29..=31)
-            .filter(|d| {
-                day.exprs().iter().any(|e| {
-                    matches!(e, Expr::Range { .. } | Expr::All { step: Some(_) })
-                        && expr_allows(e, *d)
-                })
-            })
-            .collect();
-        if let Some(&d) = long_days.iter().min() {
-            let missing: Vec<u32> = months_short
-                .iter()
-                .copied()
-                .filter(|m| days_in_month_max(*m) < d)
-                .collect();
-            if !missing.is_empty() && !day.exprs().iter().any(|e| matches!(e, Expr::LastDay)) {
-                push(
-                    LintCode::SkipsMonths,
-                    "day",
-                    format!("day {d} does not exist in {} of its months: those months have no fire that day", missing.len()),
-                    "use `day=last` for the last day of every month",
-                );
-            }
+        if let Some((message, fix)) = skipped_months(c) {
+            push(LintCode::SkipsMonths, "day", message, fix);
         }
     }
     // A gap fire reads differently on its own zone's clock (an `or` child may have a zone of
@@ -128,7 +106,12 @@ pub fn lint_trigger(
             );
         }
     }
-    if let (Some(j), Some(gap)) = (trigger.jitter(), min_gap(&fs)) {
+    // The period is read from the fires without jitter: jittered fires come closer at times.
+    let plain = trigger
+        .jitter()
+        .and_then(|_| twin(trigger, &[], None))
+        .map(|t| walk(&t, from, to).fires);
+    if let (Some(j), Some(gap)) = (trigger.jitter(), plain.as_deref().and_then(min_gap)) {
         if j.saturating_mul(1_000_000) >= gap.as_micros() {
             push(
                 LintCode::JitterOverPeriod,
@@ -179,6 +162,7 @@ pub fn lint_trigger(
             });
         }
     }
+    out.extend(pitfall_lints(text, trigger, &fs, failed, job, from, to));
     out
 }
 
@@ -227,8 +211,41 @@ fn merged_cron(trigger: &Trigger, fires: &[(ZonedTime, ZonedTime)]) -> Option<St
     agree.then_some(text)
 }
 
-/// `calendarinterval-past-start` and `calendarinterval-skips` for one calendar interval whose
-/// fires (from the start of the window) are `fs`.
+/// `skips-months`: days of month the trigger names that some of its months lack. Only days
+/// given as such count (`31`, `29-31`, `15,31`): a step or a range from a smaller day
+/// (`*/3`, `1-31/10`, `25-31`) has days that every month has, and `last` is the last day of
+/// every month.
+fn skipped_months(c: &CronTrigger) -> Option<(String, &'static str)> {
+    let [_, month, day, ..] = c.fields();
+    if day.exprs().iter().any(|e| matches!(e, Expr::LastDay)) {
+        return None;
+    }
+    let months: Vec<u32> = (1..=12)
+        .filter(|m| month.exprs().iter().any(|e| expr_allows(e, *m)))
+        .collect();
+    let d = (29..=31)
+        .filter(|d| {
+            day.exprs().iter().any(|e| {
+                matches!(e, Expr::Range { first, .. } if *first >= 29) && expr_allows(e, *d)
+            })
+        })
+        .min()?;
+    let missing = months.iter().filter(|m| days_in_month_max(**m) < d).count();
+    let fix = "use `day=last` for the last day of every month";
+    if missing > 0 {
+        return Some((
+            format!("day {d} does not exist in {missing} of its months: those months have no fire that day"),
+            fix,
+        ));
+    }
+    (d == 29 && months.contains(&2)).then(|| {
+        (
+            "day 29 does not exist in February of common years (three years in four): those Februaries have no fire that day".to_owned(),
+            "use `day=last` for the last day of every month (February 28 in common years)",
+        )
+    })
+}
+
 fn expr_allows(e: &Expr, v: u32) -> bool {
     match *e {
         Expr::All { step } => (v - 1).is_multiple_of(step.unwrap_or(1)),

@@ -14,11 +14,24 @@ pub(super) struct Walk {
 }
 
 pub(super) fn walk(trigger: &Trigger, from: Instant, to: Instant) -> Walk {
+    walk_limited(trigger, from, from, to, SCAN_LIMIT)
+}
+
+/// The fires of a trigger bound to a scheduler start at `anchor`, from the first at or after
+/// `from` while before `to`, at most `limit` of them (a date or calendar interval, which do
+/// not read `from`, start at their first fire whatever it is).
+pub(super) fn walk_limited(
+    trigger: &Trigger,
+    anchor: Instant,
+    from: Instant,
+    to: Instant,
+    limit: usize,
+) -> Walk {
     let mut out = Walk {
         fires: Vec::new(),
         error: None,
     };
-    let schedule = match trigger.schedule(from) {
+    let schedule = match trigger.schedule(anchor) {
         Ok(s) => s,
         Err(e) => {
             out.error = Some(e);
@@ -31,7 +44,7 @@ pub(super) fn walk(trigger: &Trigger, from: Instant, to: Instant) -> Walk {
     };
     let mut prev: Option<ZonedTime> = None;
     let mut rng = JitterRng::new(0);
-    while out.fires.len() < SCAN_LIMIT {
+    while out.fires.len() < limit {
         let raw = match schedule.next_fire_time(prev.as_ref(), &now, &mut rng) {
             Ok(Some(raw)) => raw,
             Ok(None) => break,
