@@ -392,6 +392,10 @@ fn jumped_wall(
     now: &ZonedTime,
     raw: Option<&ZonedTime>,
 ) -> Result<Option<ZonedTime>, EvalError> {
+    if c.jitter().is_some_and(|j| j != 0) {
+        // A jittered fire lies after its wall time by design, not by a jump.
+        return Ok(None);
+    }
     let zone = Tz::Zone(c.zone());
     let from = match prev {
         Some(p) => p.canonical_in(zone)?.local_micros() + 1,

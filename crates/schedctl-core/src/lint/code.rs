@@ -17,6 +17,9 @@ pub enum LintCode {
     DstGap,
     /// A wall time fired twice in a DST fold.
     DstFold,
+    /// A fire APScheduler's search jumps over after a DST change (the day after a
+    /// spring-forward; a day whose start falls in a gap).
+    DstSkippedFire,
     /// Numeric weekdays in a `crontab:` line (APScheduler 3.x: 0 = Monday).
     CrontabNumericWeekday,
     /// Both day of month and day of week restricted: APScheduler requires both, cron either.
@@ -57,7 +60,7 @@ pub enum LintCode {
 
 impl LintCode {
     /// Every code.
-    pub const ALL: [LintCode; 25] = [
+    pub const ALL: [LintCode; 26] = [
         LintCode::NeverFires,
         LintCode::NoFiresInWindow,
         LintCode::RareFires,
@@ -65,6 +68,7 @@ impl LintCode {
         LintCode::SkippedCalendarDay,
         LintCode::DstGap,
         LintCode::DstFold,
+        LintCode::DstSkippedFire,
         LintCode::CrontabNumericWeekday,
         LintCode::CrontabDayAndWeekday,
         LintCode::Overrun,
@@ -95,6 +99,7 @@ impl LintCode {
             LintCode::SkippedCalendarDay => "skipped-calendar-day",
             LintCode::DstGap => "dst-gap",
             LintCode::DstFold => "dst-fold",
+            LintCode::DstSkippedFire => "dst-skipped-fire",
             LintCode::CrontabNumericWeekday => "crontab-numeric-weekday",
             LintCode::CrontabDayAndWeekday => "crontab-day-and-weekday",
             LintCode::Overrun => "overrun",

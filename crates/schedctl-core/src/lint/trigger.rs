@@ -64,6 +64,43 @@ pub fn lint_trigger(
             "move the job out of the transition hour, or accept the shift (APScheduler 3.x behaviour)",
         );
     }
+    // Fires APScheduler's own walk never produces: walking on from a fire before a DST change
+    // with the old UTC offset, its search lands past the next one.
+    if let Ok(schedule) = trigger.schedule(from) {
+        let skipped: Vec<(ZonedTime, bool)> = fs
+            .windows(2)
+            .filter_map(|w| schedule.jumped_over(&w[0].0, Some(&w[1].0)).ok().flatten())
+            .filter(|(s, _)| s.instant() >= from && s.instant() < to)
+            .collect();
+        if let Some((first, _)) = skipped.first() {
+            let times: Vec<ZonedTime> = skipped.iter().map(|(s, _)| *s).collect();
+            let in_gap = skipped.iter().any(|(_, gap)| *gap);
+            let (hour, minute) = {
+                let text = first.to_string();
+                (text[11..13].to_owned(), text[14..16].to_owned())
+            };
+            push(
+                LintCode::DstSkippedFire,
+                "hour",
+                format!(
+                    "APScheduler 3.11 skips {} fire(s) after a DST change: {} (walking on from the previous fire with the old UTC offset, its search lands past {}){}",
+                    times.len(),
+                    date_list(&times),
+                    if times.len() == 1 { "it" } else { "them" },
+                    if in_gap { "; a day whose start falls in the gap is skipped whole" } else { "" }
+                ),
+                &if in_gap {
+                    "APScheduler cannot fire a wall time that does not exist; in schedctl, `dst_gap=next` fires at the end of the gap".to_owned()
+                } else {
+                    format!(
+                        "`calendarinterval:days=1 hour={} minute={}` does not skip, in APScheduler too; in schedctl, `dst_jump=fire` fires them",
+                        hour.parse::<u32>().unwrap_or(0),
+                        minute.parse::<u32>().unwrap_or(0)
+                    )
+                },
+            );
+        }
+    }
     let folds: Vec<ZonedTime> = fs
         .iter()
         .filter(|(_, canon)| canon.fold())
@@ -392,5 +429,36 @@ mod tests {
             vec![LintCode::OrIntervalChild]
         );
         assert!(codes("or:[cron:hour=6] [cron:hour=18 minute=30]", "UTC").is_empty());
+    }
+
+    #[test]
+    fn dst_skipped_fire_names_the_fire_apscheduler_jumps_over() {
+        let berlin = Zone::get("Europe/Berlin").expect("zone");
+        let t = Trigger::parse_in("cron:hour=0", berlin).expect("valid");
+        let lints = lint_trigger(
+            "cron:hour=0",
+            &t,
+            None,
+            Instant::from_unix_seconds(FROM),
+            Instant::from_unix_seconds(FROM + YEAR),
+        );
+        let lint = lints
+            .iter()
+            .find(|l| l.code == LintCode::DstSkippedFire)
+            .expect("dst-skipped-fire");
+        assert_eq!(
+            lint.message,
+            "APScheduler 3.11 skips 1 fire(s) after a DST change: 2026-03-30T00:00:00+02:00 (walking on from the previous fire with the old UTC offset, its search lands past it)"
+        );
+        assert!(
+            lint.fix
+                .starts_with("`calendarinterval:days=1 hour=0 minute=0`"),
+            "{}",
+            lint.fix
+        );
+        assert!(!codes("cron:hour=0 dst_jump=fire", "Europe/Berlin")
+            .contains(&LintCode::DstSkippedFire));
+        assert!(!codes("cron:hour=12", "Europe/Berlin").contains(&LintCode::DstSkippedFire));
+        assert!(!codes("cron:hour=0", "UTC").contains(&LintCode::DstSkippedFire));
     }
 }
