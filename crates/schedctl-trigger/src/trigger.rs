@@ -507,7 +507,8 @@ impl Schedule {
     /// The fire the fields of a cron schedule want after `prev` that APScheduler 3.11's next
     /// fire `next` jumps over (see `dst_jump`): the day after a spring-forward, or a day whose
     /// roll-over lands in a DST gap. The wall time as clocks show it, and whether it fell in a
-    /// gap; `None` for other kinds, and where APScheduler misses nothing.
+    /// gap; `None` for other kinds, where APScheduler misses nothing, and for a calendar day
+    /// the zone skipped (a gap of more than three hours: Apia's 2011-12-30).
     ///
     /// ```
     /// # use schedctl_trigger::{IsoDateTime, JitterRng, Trigger, Tz, Zone};
@@ -532,8 +533,14 @@ impl Schedule {
         let Some(wanted) = jumped_wall(c, Some(prev), prev, next)? else {
             return Ok(None);
         };
-        let in_gap = matches!(touch(c, &wanted), DstTouch::Gap { .. });
-        Ok(Some((wanted.canonical_in(Tz::Zone(c.zone()))?, in_gap)))
+        let shown = wanted.canonical_in(Tz::Zone(c.zone()))?;
+        // A wall time that does not exist lies in a gap; a gap of more than a few hours is a
+        // calendar day the zone skipped (Apia, 2011-12-30), not a DST change.
+        let shift = shown.local_micros() - wanted.local_micros();
+        if shift > 3 * 3_600_000_000 {
+            return Ok(None);
+        }
+        Ok(Some((shown, shift != 0)))
     }
 
     /// [`Schedule::next_fire_time`], walking on from `cursor` when it stands at `prev`: a
