@@ -37,7 +37,7 @@ enum Command {
     Lint(cmd::lint::LintArgs),
     Dst(cmd::lint::DstArgs),
     Run(cmd::run::RunArgs),
-    Jobs(cmd::run::JobsArgs),
+    Jobs(cmd::jobs::JobsArgs),
     Reference(cmd::reference::ReferenceArgs),
     Completions(cmd::reference::CompletionsArgs),
     /// Print the man page (roff), generated from the same definitions as --help
@@ -77,7 +77,7 @@ where
         Command::Diff(args) => cmd::snapshot::run_diff(args, &mut out),
         // Handled above, without the stdout lock.
         Command::Run(_) => Ok(exit::OK),
-        Command::Jobs(args) => cmd::run::run_jobs(args, &mut out),
+        Command::Jobs(args) => cmd::jobs::run_jobs(args, &mut out),
         Command::Explain(args) => cmd::lint::run_explain(args, &mut out),
         Command::Lint(args) => cmd::lint::run_lint(args, &mut out),
         Command::Dst(args) => cmd::lint::run_dst(args, &mut out),

@@ -1,4 +1,5 @@
 //! One module per subcommand.
+pub(crate) mod jobs;
 pub(crate) mod lint;
 pub(crate) mod next;
 pub(crate) mod reference;
