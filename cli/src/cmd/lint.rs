@@ -40,9 +40,12 @@ pub(crate) struct ExplainArgs {
     json: bool,
 }
 
-/// Warn about valid schedules that are probably not what was meant: never fires, skips months,
-/// DST gaps and folds, numeric crontab weekdays, overruns, misses from queueing, crowded
-/// instants, intervals without start_date, jitter over the period.
+/// Warn about valid schedules that are probably not what was meant: never or rarely fires,
+/// skips months or calendar days, DST gaps, folds and the fires APScheduler skips after a DST
+/// change, crontab weekday numbering and day-or-weekday, overruns, misses by cause (a busy
+/// pool, a pause, a past run date, a batch), crowded instants, interval pitfalls, an `and`
+/// that freezes APScheduler, calendarinterval quirks (`schedctl lint x --deny list` names them
+/// all; the book's lint page shows each).
 ///
 /// Examples:
 ///   schedctl lint jobs.toml --from 2026-01-01 --to +365d
