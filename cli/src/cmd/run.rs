@@ -200,7 +200,11 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
         Arc::new(move |e: &Event| {
             if let Ok(mut guard) = log.lock() {
                 if let Some(f) = guard.as_mut() {
-                    let _ = writeln!(f, "{}", log_line(e));
+                    // One write per record: a kill -9 between the writes of one line would
+                    // leave half a record for the next runner to append to.
+                    let mut line = log_line(e).to_string();
+                    line.push('\n');
+                    let _ = f.write_all(line.as_bytes());
                 }
             }
         })
