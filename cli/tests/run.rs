@@ -3,21 +3,14 @@
 //! Each test writes a job file into its own temporary directory, runs the binary, and reads the
 //! run log (one JSON line per event).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_schedctl"))
-}
+mod common;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("schedctl-run-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use common::{bin, counts, get, read_log, run, temp_dir};
 
 /// An RFC 3339 UTC time `secs` seconds from now, on a whole second.
 fn whole_second_from_now(secs: u64) -> (u64, String) {
@@ -46,42 +39,6 @@ fn whole_second_from_now(secs: u64) -> (u64, String) {
             rem % 60
         ),
     )
-}
-
-fn read_log(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("run log lines are JSON"))
-        .collect()
-}
-
-fn counts(log: &[serde_json::Value]) -> BTreeMap<(String, String), usize> {
-    let mut out = BTreeMap::new();
-    for e in log {
-        let key = (
-            e["job"].as_str().unwrap_or("").to_owned(),
-            e["outcome"].as_str().unwrap_or("").to_owned(),
-        );
-        *out.entry(key).or_insert(0) += 1;
-    }
-    out
-}
-
-fn get(c: &BTreeMap<(String, String), usize>, job: &str, outcome: &str) -> usize {
-    c.get(&(job.to_owned(), outcome.to_owned()))
-        .copied()
-        .unwrap_or(0)
-}
-
-fn run(dir: &Path, args: &[&str]) -> std::process::Output {
-    bin()
-        .current_dir(dir)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("schedctl runs")
 }
 
 #[test]

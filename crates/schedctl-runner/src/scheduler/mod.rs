@@ -411,20 +411,26 @@ mod tests {
         }
     }
 
-    /// A scheduler with one job that sleeps `ms` per run and counts finished runs.
-    fn sleeper(ms: u64) -> (Scheduler, Arc<AtomicUsize>) {
-        let done = Arc::new(AtomicUsize::new(0));
-        let counter = done.clone();
-        let mut sched = Scheduler::new(
+    /// A scheduler with a default pool of `workers` and a memory store, not started.
+    fn with_memory_store(workers: u32) -> Scheduler {
+        let sched = Scheduler::new(
             vec![Executor {
                 name: "default".into(),
-                max_workers: 1,
+                max_workers: workers,
             }],
             vec![],
         );
         sched
             .add_store("default", Box::new(MemoryStore::default()))
             .expect("store");
+        sched
+    }
+
+    /// A scheduler with one job that sleeps `ms` per run and counts finished runs.
+    fn sleeper(ms: u64) -> (Scheduler, Arc<AtomicUsize>) {
+        let done = Arc::new(AtomicUsize::new(0));
+        let counter = done.clone();
+        let mut sched = with_memory_store(1);
         let action = Action::Closure(Arc::new(move || {
             std::thread::sleep(Duration::from_millis(ms));
             counter.fetch_add(1, Ordering::SeqCst);
@@ -507,16 +513,7 @@ mod tests {
     /// trigger reschedules (`reschedule_job`).
     #[test]
     fn modify_keeps_the_next_run_time_unless_the_trigger_changes() {
-        let sched = Scheduler::new(
-            vec![Executor {
-                name: "default".into(),
-                max_workers: 1,
-            }],
-            vec![],
-        );
-        sched
-            .add_store("default", Box::new(MemoryStore::default()))
-            .expect("store");
+        let sched = with_memory_store(1);
         sched
             .add_job(spec("a", "interval:hours=5"), None, false)
             .expect("add");
@@ -535,16 +532,7 @@ mod tests {
 
     #[test]
     fn job_operations_and_print_jobs() {
-        let sched = Scheduler::new(
-            vec![Executor {
-                name: "default".into(),
-                max_workers: 2,
-            }],
-            vec![],
-        );
-        sched
-            .add_store("default", Box::new(MemoryStore::default()))
-            .expect("store");
+        let sched = with_memory_store(2);
         sched
             .add_job(spec("a", "cron:hour=2"), None, false)
             .expect("add");
