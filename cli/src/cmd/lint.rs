@@ -112,7 +112,8 @@ fn input(message: String) -> Failure {
 
 pub(crate) fn run_explain(args: ExplainArgs, out: &mut impl Write) -> CmdResult {
     let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
-    let trigger = Trigger::parse_in(&args.trigger, zone).map_err(|e| Failure::Input(e.render()))?;
+    let text = crate::cmd::simulate::trigger_text(&args.trigger)?;
+    let trigger = Trigger::parse_in(&text, zone).map_err(|e| Failure::Input(e.render()))?;
     let e = explain(&trigger);
     if args.json {
         return explain_json(&args, &trigger, &e, out);
@@ -231,8 +232,9 @@ fn codes(names: &[String], what: &str) -> Result<Vec<LintCode>, Failure> {
 pub(crate) fn run_lint(args: LintArgs, out: &mut impl Write) -> CmdResult {
     let deny = codes(&args.deny, "--deny")?;
     let allow = codes(&args.allow, "--allow")?;
+    // `-`: a job file on standard input (a trigger is read from there with `explain -`).
     let path = Path::new(&args.target);
-    let lints: Vec<Lint> = if path.is_file() {
+    let lints: Vec<Lint> = if path.is_file() || args.target == "-" {
         let file = load_job_file(path)?;
         let from = parse_time(&args.from, file.timezone, None, "--from").map_err(Failure::Input)?;
         let to = parse_time(&args.to, file.timezone, Some(from.instant()), "--to")
@@ -305,7 +307,8 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
         apply_dst, dst_touch, DstPolicy, DstTouch, FoldPolicy, GapPolicy, Tz, ZonedTime,
     };
     let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
-    let trigger = Trigger::parse_in(&args.trigger, zone).map_err(|e| Failure::Input(e.render()))?;
+    let text = crate::cmd::simulate::trigger_text(&args.trigger)?;
+    let trigger = Trigger::parse_in(&text, zone).map_err(|e| Failure::Input(e.render()))?;
     let Some(Trigger::Cron(cron)) = trigger.with_dst(DstPolicy::default()) else {
         writeln!(
             out,

@@ -18,7 +18,7 @@ use crate::timearg::{now_in, parse_time, parse_zone};
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct NextArgs {
-    /// The trigger, e.g. `cron:hour=2 minute=30` (see the book's trigger reference)
+    /// The trigger, e.g. `cron:hour=2 minute=30` (see the book's trigger reference); `-` reads it from standard input
     trigger: String,
     /// How many fires to print
     #[arg(long, short = 'n', default_value_t = 5)]
@@ -46,7 +46,8 @@ enum NextFormat {
 
 pub(crate) fn run(args: NextArgs, out: &mut impl Write) -> CmdResult {
     let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
-    let trigger = Trigger::parse_in(&args.trigger, zone).map_err(|e| Failure::Input(e.render()))?;
+    let text = crate::cmd::simulate::trigger_text(&args.trigger)?;
+    let trigger = Trigger::parse_in(&text, zone).map_err(|e| Failure::Input(e.render()))?;
     let from = if args.from.trim() == "now" {
         now_in(zone).map_err(Failure::Input)?
     } else {

@@ -22,7 +22,7 @@ use crate::timearg::parse_time;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct SimulateArgs {
-    /// The job file (TOML, see the book's job file reference)
+    /// The job file (TOML, see the book's job file reference); `-` reads it from standard input
     file: PathBuf,
     /// Start of the window (inclusive): a date, a datetime (naive = the file's timezone), `now`
     #[arg(long)]
@@ -50,10 +50,21 @@ enum SimFormat {
 }
 
 /// Reads and validates a job file; errors are rendered with file:line:col.
+/// Reads and parses a job file; `-` reads it from standard input (named `<stdin>` in errors).
 pub(crate) fn load_job_file(path: &std::path::Path) -> Result<JobFile, Failure> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::Input(format!("error: cannot read `{shown}`: {e}\n")))?;
+    let from_stdin = path.as_os_str() == "-";
+    let shown = if from_stdin {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let read = if from_stdin {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(path)
+    };
+    let bytes = read.map_err(|e| Failure::Input(format!("error: cannot read `{shown}`: {e}\n")))?;
     let source = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
@@ -378,4 +389,19 @@ fn write_table(
         write_frozen(out, file, f)?;
     }
     Ok(())
+}
+
+/// A trigger given on the command line; `-` reads it from standard input (one trigger
+/// string, surrounding whitespace ignored).
+pub(crate) fn trigger_text(arg: &str) -> Result<String, Failure> {
+    if arg != "-" {
+        return Ok(arg.to_owned());
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
+        Failure::Input(format!(
+            "error: cannot read the trigger from standard input: {e}\n"
+        ))
+    })?;
+    Ok(text.trim().to_owned())
 }
