@@ -270,6 +270,30 @@ impl Fields {
             .ok()
     }
 
+    /// A DST policy field (`dst_gap`, `dst_fold`, `dst_jump`) into `slot`, or an error saying
+    /// which names it takes.
+    fn policy<P>(
+        &mut self,
+        name: &'static str,
+        from_name: fn(&str) -> Option<P>,
+        allowed: &'static str,
+        slot: &mut P,
+        errors: &mut Vec<ParseError>,
+    ) {
+        let Some(spec) = self.take(name) else { return };
+        match from_name(spec.value.trim()) {
+            Some(p) => *slot = p,
+            None => errors.push(ParseError::new(
+                spec.span(),
+                ErrorKind::BadPolicy {
+                    field: name,
+                    value: spec.value.clone(),
+                    allowed,
+                },
+            )),
+        }
+    }
+
     fn int(&mut self, name: &'static str, errors: &mut Vec<ParseError>) -> Option<i64> {
         parse_int(name, &self.take(name)?)
             .map_err(|e| errors.push(e))
@@ -309,33 +333,27 @@ fn parse_cron(fields: &mut Fields, zone: Zone, errors: &mut Vec<ParseError>) -> 
     let end_date = fields.date("end_date", zone, errors);
     let jitter = fields.int("jitter", errors);
     let mut dst = DstPolicy::default();
-    if let Some(p) = policy(
-        fields.take("dst_gap"),
+    fields.policy(
         "dst_gap",
         GapPolicy::from_name,
         GapPolicy::NAMES,
+        &mut dst.gap,
         errors,
-    ) {
-        dst.gap = p;
-    }
-    if let Some(p) = policy(
-        fields.take("dst_fold"),
+    );
+    fields.policy(
         "dst_fold",
         FoldPolicy::from_name,
         FoldPolicy::NAMES,
+        &mut dst.fold,
         errors,
-    ) {
-        dst.fold = p;
-    }
-    if let Some(p) = policy(
-        fields.take("dst_jump"),
+    );
+    fields.policy(
         "dst_jump",
         JumpPolicy::from_name,
         JumpPolicy::NAMES,
+        &mut dst.jump,
         errors,
-    ) {
-        dst.jump = p;
-    }
+    );
     let mut given: [Option<FieldText<'_>>; 8] = Default::default();
     let mut unknown = Vec::new();
     for spec in &fields.specs {
@@ -563,29 +581,6 @@ fn split_groups<'a>(
         return None;
     }
     Some((groups, body_at + i))
-}
-
-/// A DST policy field (`dst_gap`, `dst_fold`), or an error saying which names it takes.
-fn policy<P>(
-    spec: Option<FieldSpec>,
-    field: &'static str,
-    from_name: fn(&str) -> Option<P>,
-    allowed: &'static str,
-    errors: &mut Vec<ParseError>,
-) -> Option<P> {
-    let spec = spec?;
-    let found = from_name(spec.value.trim());
-    if found.is_none() {
-        errors.push(ParseError::new(
-            spec.span(),
-            ErrorKind::BadPolicy {
-                field,
-                value: spec.value.clone(),
-                allowed,
-            },
-        ));
-    }
-    found
 }
 
 impl Trigger {
