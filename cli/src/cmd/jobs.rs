@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use schedctl_core::{parse_duration, Clock};
-use schedctl_runner::{job_zone, JobSpec, JobStore, Origin, SqliteStore, StoredJob, SystemClock};
+use schedctl_runner::{job_zone, JobSpec, JobStore, Origin, StoredJob, SystemClock};
 use schedctl_trigger::Instant;
 
 use crate::cmd::run::{input, show_time};
@@ -18,12 +18,13 @@ use crate::output::{CmdResult, Failure};
 /// Examples:
 ///   schedctl jobs list --store schedctl.db
 ///   schedctl jobs pause nightly-report --store schedctl.db
+///   schedctl jobs list --store postgres://scheduler@db.internal/jobs
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct JobsArgs {
     #[command(subcommand)]
     action: JobsAction,
-    /// The job store (SQLite file)
+    /// The job store: an SQLite file, or a PostgreSQL URL (`postgres://user@host/db`)
     #[arg(long, global = true, default_value = "schedctl.db")]
     store: PathBuf,
 }
@@ -89,13 +90,13 @@ fn check_trigger(text: &str, zone: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(e.render()))
 }
 
-fn stored_or_fail(store: &mut SqliteStore, id: &str) -> Result<StoredJob, Failure> {
+fn stored_or_fail(store: &mut dyn JobStore, id: &str) -> Result<StoredJob, Failure> {
     store.get(id).map_err(|e| input(e.to_string()))
 }
 
 /// A stored job that the scheduler still runs (ended jobs and removal markers are kept only
 /// so that a restart does not add them again).
-fn active_or_fail(store: &mut SqliteStore, id: &str) -> Result<StoredJob, Failure> {
+fn active_or_fail(store: &mut dyn JobStore, id: &str) -> Result<StoredJob, Failure> {
     let j = stored_or_fail(store, id)?;
     if j.removed {
         return Err(input(format!(
@@ -154,9 +155,24 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
         args.action,
         JobsAction::List { .. } | JobsAction::Show { .. }
     );
-    let mut store =
-        SqliteStore::open_existing(&args.store, writable).map_err(|e| input(e.to_string()))?;
+    let mut store = crate::cmd::store::open_existing(&args.store, writable)?;
+    let store = store.as_mut();
     let fail = |e: schedctl_runner::StoreError| input(e.to_string());
+    // A shared store knows which runner runs what (`host:pid`).
+    let mut running_on: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    if matches!(args.action, JobsAction::List { .. } | JobsAction::Show { .. }) {
+        if let Some(shared) = store.as_shared() {
+            for (job, runner) in shared.running().map_err(fail)? {
+                running_on.entry(job).or_default().push(runner);
+            }
+        }
+    }
+    let running = |id: &str| {
+        running_on
+            .get(id)
+            .map(|r| format!(", running on {}", r.join(", ")))
+            .unwrap_or_default()
+    };
     match args.action {
         JobsAction::List { json: true } => {
             let rows: Vec<serde_json::Value> = store
@@ -177,6 +193,7 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                         "state": state_of(j),
                         "origin": j.origin.name(),
                         "anchor": j.anchor.map(|t| show_time(Instant::from_unix_micros(t), zone)),
+                        "running_on": running_on.get(&j.spec.id).cloned().unwrap_or_default(),
                     })
                 })
                 .collect();
@@ -216,14 +233,14 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                     next,
                     j.spec.executor.clone(),
                     j.spec.jobstore.clone(),
-                    state_of(&j),
+                    format!("{}{}", state_of(&j), running(&j.spec.id)),
                 ]);
             }
             writeln!(out, "{table}")?;
             return Ok(crate::exit::OK);
         }
         JobsAction::Show { id } => {
-            let j = stored_or_fail(&mut store, &id)?;
+            let j = stored_or_fail(store, &id)?;
             let text = serde_json::to_string_pretty(&j.spec).map_err(|e| input(e.to_string()))?;
             writeln!(out, "{text}")?;
             let zone = job_zone(&j.spec);
@@ -232,23 +249,42 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                 |t| show_time(Instant::from_unix_micros(t), zone),
             );
             writeln!(out, "next run time: {next}")?;
-            writeln!(out, "state: {}", state_of(&j))?;
+            writeln!(out, "state: {}{}", state_of(&j), running(&j.spec.id))?;
             writeln!(out, "added by: {}", j.origin.name())?;
+            if let Some(shared) = store.as_shared() {
+                let abandoned = shared.abandoned(&id, 20).map_err(fail)?;
+                if !abandoned.is_empty() {
+                    writeln!(out, "abandoned runs (latest first):")?;
+                }
+                for a in abandoned {
+                    for f in a.fires {
+                        writeln!(
+                            out,
+                            "  {} claimed by {}:{}{}: {}",
+                            show_time(Instant::from_unix_micros(f), zone),
+                            a.host,
+                            a.pid,
+                            if a.rerun { ", run again" } else { "" },
+                            a.reason
+                        )?;
+                    }
+                }
+            }
             return Ok(crate::exit::OK);
         }
         JobsAction::Pause { id } => {
-            let mut j = active_or_fail(&mut store, &id)?;
+            let mut j = active_or_fail(store, &id)?;
             j.paused = true;
             store.put(&j).map_err(fail)?;
         }
         JobsAction::Resume { id } => {
-            let mut j = active_or_fail(&mut store, &id)?;
+            let mut j = active_or_fail(store, &id)?;
             j.paused = false;
             j.next_run_time = first_fire_from_now(&j)?;
             store.put(&j).map_err(fail)?;
         }
         JobsAction::Remove { id } => {
-            let j = active_or_fail(&mut store, &id)?;
+            let j = active_or_fail(store, &id)?;
             if j.origin == Origin::File {
                 // Kept as a marker: the job file still has it, and the next start must not
                 // add it back while its definition is unchanged.
@@ -270,7 +306,7 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             coalesce,
             misfire_grace_time,
         } => {
-            let mut j = active_or_fail(&mut store, &id)?;
+            let mut j = active_or_fail(store, &id)?;
             // Like APScheduler: options change and the next run time stays (`modify_job`); a
             // new trigger reschedules from now (`reschedule_job`), bound to now.
             if let Some(t) = trigger {
@@ -332,6 +368,7 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
                 misfire_grace_us: Some(1_000_000),
                 duration_us: 0,
                 timeout_us: None,
+                on_abandon: Default::default(),
             };
             let mut job = StoredJob {
                 origin: Origin::Command,
@@ -341,7 +378,7 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             store.put(&job).map_err(fail)?;
         }
     }
-    store.bump_generation().map_err(fail)?;
+    store.notify_runners().map_err(fail)?;
     writeln!(out, "ok")?;
     Ok(crate::exit::OK)
 }

@@ -1,4 +1,4 @@
-//! One module per subcommand.
+//! One module per subcommand (and `store`: opening the store a command names).
 pub(crate) mod jobs;
 pub(crate) mod lint;
 pub(crate) mod next;
@@ -6,3 +6,4 @@ pub(crate) mod reference;
 pub(crate) mod run;
 pub(crate) mod simulate;
 pub(crate) mod snapshot;
+pub(crate) mod store;

@@ -9,12 +9,13 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use schedctl_core::{parse_duration, Clock, JobStoreKind};
 use schedctl_runner::{
-    Event, EventKind, JobSpec, JobStore, Listener, MemoryStore, Output, Scheduler, SqliteStore,
+    host_name, Event, EventKind, JobSpec, JobStore, Listener, MemoryStore, Output, Scheduler,
     SyncAction, SystemClock,
 };
 use schedctl_trigger::{Instant, Tz, ZonedTime};
 
 use crate::cmd::simulate::load_job_file;
+use crate::cmd::store;
 use crate::output::{CmdResult, Failure};
 use crate::timearg::parse_time;
 
@@ -28,14 +29,20 @@ use crate::timearg::parse_time;
 /// Examples:
 ///   schedctl run jobs.toml --for 1h
 ///   schedctl run jobs.toml --store /var/lib/schedctl/jobs.db --log runs.jsonl
+///   schedctl run jobs.toml --store postgres://scheduler@db.internal/jobs
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct RunArgs {
     /// The job file
     file: PathBuf,
-    /// The default job store (SQLite); default: `schedctl.db` beside the job file
+    /// The default job store: an SQLite file (default: `schedctl.db` beside the job file), or a
+    /// PostgreSQL URL (`postgres://user@host/db`) that several runners share
     #[arg(long)]
     store: Option<PathBuf>,
+    /// How long a runner of a PostgreSQL store (--store URL) may be silent before the others
+    /// declare it dead and free its runs' slots (a job file's postgres store sets `lease`)
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    lease: String,
     /// Stop after this long (e.g. `30s`, `1h`)
     #[arg(long, conflicts_with = "until")]
     r#for: Option<String>,
@@ -82,6 +89,8 @@ pub(super) fn show_time(t: Instant, zone: schedctl_trigger::Zone) -> String {
     ZonedTime::from_instant(t, Tz::Zone(zone)).map_or_else(|_| "?".into(), |z| z.to_string())
 }
 
+/// One run-log record. Every record names the runner that wrote it (`host`, `pid`): with a
+/// shared store, several runners' logs together tell who ran what.
 fn log_line(e: &Event) -> serde_json::Value {
     let zone = match e.fire.tz() {
         Tz::Zone(z) => z,
@@ -100,9 +109,22 @@ fn log_line(e: &Event) -> serde_json::Value {
             message,
         } => (Some(*start), Some(*end), *exit_code, Some(message.clone())),
         EventKind::Missed { start, .. } => (Some(*start), None, None, None),
+        EventKind::Abandoned { reason, .. } => (None, None, None, Some(reason.clone())),
         _ => (None, None, None, None),
     };
+    let claimed_by = match &e.kind {
+        EventKind::Abandoned { host, pid, .. } => Some(format!("{host}:{pid}")),
+        _ => None,
+    };
+    let rerun = match &e.kind {
+        EventKind::Abandoned { rerun, .. } => Some(*rerun),
+        _ => None,
+    };
     serde_json::json!({
+        "host": runner_host(),
+        "pid": std::process::id(),
+        "claimed_by": claimed_by,
+        "rerun": rerun,
         "job": e.job,
         "fire": e.fire.to_string(),
         "outcome": e.kind.outcome(),
@@ -117,6 +139,12 @@ fn log_line(e: &Event) -> serde_json::Value {
             .and_then(|o| o.file.as_ref())
             .map(|p| p.display().to_string()),
     })
+}
+
+/// This machine's host name, read once.
+fn runner_host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(host_name)
 }
 
 /// Warns on standard error, once per job, when a job's output cannot be saved to its file.
@@ -179,6 +207,12 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
                 }
                 EventKind::Missed { late, .. } => format!("{late} late"),
                 EventKind::Dropped { running } => format!("{running} running"),
+                EventKind::Abandoned {
+                    host, pid, rerun, ..
+                } => format!(
+                    "claimed by {host}:{pid}, which did not finish it{}",
+                    if *rerun { "; run again here" } else { "" }
+                ),
                 _ => String::new(),
             };
             let mut stdout = std::io::stdout().lock();
@@ -217,22 +251,44 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
         .store
         .clone()
         .unwrap_or_else(|| beside(&args.file, "schedctl.db"));
-    let open = |path: &Path| -> Result<Box<dyn JobStore>, Failure> {
-        let mut store = SqliteStore::open_for_runner(path).map_err(|e| input(e.to_string()))?;
-        // `schedctl jobs add` reads triggers in the job file's zone by default.
-        store
-            .set_setting("timezone", zone.name())
-            .map_err(|e| input(e.to_string()))?;
-        Ok(Box::new(store))
+    let lease = parse_duration(&args.lease)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_micros()).ok())
+        .map(Duration::from_micros)
+        .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(d))
+        .ok_or_else(|| {
+            input(format!(
+                "--lease `{}`: give a duration from 1s to 1h (e.g. `5s`)",
+                args.lease
+            ))
+        })?;
+    // `schedctl jobs add` reads triggers in the job file's zone by default.
+    let open = |path: &Path, lease: Duration| store::open_for_runner(path, lease, zone.name());
+    let me = format!("{}:{}", host_name(), std::process::id());
+    let shown = |boxed: &mut Box<dyn JobStore>| {
+        let what = boxed.describe();
+        match boxed.as_shared() {
+            Some(s) => format!(
+                "{what} (shared by every runner using it; this runner is {me}, lease {} s)",
+                s.lease_time().as_secs_f64()
+            ),
+            None => what,
+        }
     };
-    let mut stores = vec![format!("default = {}", default_store.display())];
+    let mut default = open(&default_store, lease)?;
+    let mut stores = vec![format!("default = {}", shown(&mut default))];
     sched
-        .add_store("default", open(&default_store)?)
+        .add_store("default", default)
         .map_err(|e| input(e.to_string()))?;
     for store in &file.jobstores {
-        let boxed: Box<dyn JobStore> = match &store.kind {
+        let mut boxed: Box<dyn JobStore> = match &store.kind {
             JobStoreKind::Memory => Box::new(MemoryStore::default()),
-            JobStoreKind::Sqlite { path } => open(&beside(&args.file, path))?,
+            JobStoreKind::Sqlite { path } => open(&beside(&args.file, path), lease)?,
+            JobStoreKind::Postgres { url, lease } => {
+                let url = store::resolve_url(&store.name, url)?;
+                let lease = Duration::from_micros(lease.as_micros().max(0) as u64);
+                open(Path::new(&url), lease)?
+            }
         };
         stores.push(format!(
             "{} = {}",
@@ -241,7 +297,7 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
                 JobStoreKind::Memory =>
                     "memory (its jobs live only while this runner runs; `schedctl jobs` cannot see them)"
                         .to_owned(),
-                JobStoreKind::Sqlite { .. } => boxed.describe(),
+                _ => shown(&mut boxed),
             }
         ));
         sched

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::duration::Micros;
+
 /// What is wrong at one place of a job file.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -72,12 +74,44 @@ pub enum FileErrorKind {
     /// `[executor]` and `[executors.default]` both given.
     #[error("the default executor is given twice")]
     DefaultExecutorTwice,
-    /// A job store kind other than memory or sqlite.
+    /// A job store kind other than memory, sqlite or postgres.
     #[error("unknown job store kind `{kind}`")]
     BadStoreKind { kind: String },
     /// `path` on a memory store.
     #[error("a memory job store has no `path`")]
     PathOnMemoryStore,
+    /// A key of another kind of job store (`url` on an sqlite store, `path` on a postgres
+    /// store, ...).
+    #[error("a {kind} job store has no `{key}`")]
+    KeyNotForStoreKind {
+        kind: String,
+        key: String,
+        /// The keys this kind of store takes, in words.
+        allowed: &'static str,
+    },
+    /// A postgres job store with neither `url` nor `url_env`.
+    #[error("a postgres job store needs `url` or `url_env`")]
+    PostgresUrlMissing,
+    /// A postgres job store with both `url` and `url_env`.
+    #[error("a postgres job store takes `url` or `url_env`, not both")]
+    PostgresUrlTwice,
+    /// A `url` that is not a PostgreSQL URL. Only its scheme is kept: the rest may hold a
+    /// password.
+    #[error(
+        "`url` must start with `postgres://` or `postgresql://`{}",
+        .scheme.as_ref().map(|s| format!(", found `{s}://`")).unwrap_or_default()
+    )]
+    BadPostgresUrl { scheme: Option<String> },
+    /// A `url_env` that is not an environment variable name.
+    #[error("`url_env` value {name:?} is not an environment variable name")]
+    BadEnvName { name: String },
+    /// A `lease` outside its range.
+    #[error("`lease` value `{text}` is outside {min} to {max}")]
+    LeaseOutOfRange {
+        text: String,
+        min: Micros,
+        max: Micros,
+    },
     /// A DST policy name that does not exist.
     #[error("`{key}` value `{value}` is not a policy")]
     BadPolicy {
@@ -132,8 +166,26 @@ impl FileErrorKind {
                 format!("defined job stores: {defined} (add [jobstores.NAME] kind = \"memory\")")
             }
             FileErrorKind::DefaultExecutorTwice => "keep either [executor] or [executors.default]".into(),
-            FileErrorKind::BadStoreKind { .. } | FileErrorKind::PathOnMemoryStore => {
+            FileErrorKind::BadStoreKind { .. } => {
+                "kind = \"memory\"; kind = \"sqlite\" with path = \"jobs.db\"; or kind = \"postgres\" with url = \"postgres://...\" or url_env = \"NAME\"".into()
+            }
+            FileErrorKind::PathOnMemoryStore => {
                 "kind = \"memory\", or kind = \"sqlite\" with path = \"jobs.db\"".into()
+            }
+            FileErrorKind::KeyNotForStoreKind { kind, allowed, .. } => {
+                format!("a {kind} job store takes {allowed}")
+            }
+            FileErrorKind::PostgresUrlMissing | FileErrorKind::PostgresUrlTwice => {
+                "give one of: url = \"postgres://USER@HOST/DB\", or url_env = \"NAME\" of an environment variable holding the URL (keeps a password out of the file)".into()
+            }
+            FileErrorKind::BadPostgresUrl { .. } => {
+                "a URL such as \"postgres://scheduler@db.internal/jobs?sslmode=verify-full\" (or \"postgresql://...\")".into()
+            }
+            FileErrorKind::BadEnvName { .. } => {
+                "letters, digits and `_`, not starting with a digit, e.g. url_env = \"SCHEDCTL_DATABASE_URL\"".into()
+            }
+            FileErrorKind::LeaseOutOfRange { min, max, .. } => {
+                format!("a duration from {min} to {max} (inclusive), such as \"5s\" (the default)")
             }
             FileErrorKind::PauseBackwards { .. } => "`to` must be after `from`".into(),
             FileErrorKind::NulInCommand => {

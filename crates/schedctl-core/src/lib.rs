@@ -48,7 +48,8 @@ pub use duration::{parse_duration, Micros, MAX_DURATION};
 pub use engine::{Engine, Finished, Frozen, SimError};
 pub use error::{render_at, FileError, FileErrorKind, FileErrors};
 pub use jobfile::{
-    Executor, Job, JobFile, JobStore, JobStoreKind, Pause, DEFAULT_MAX_WORKERS, MAX_WORKERS,
+    Executor, Job, JobFile, JobStore, JobStoreKind, OnAbandon, Pause, PostgresUrl, DEFAULT_LEASE,
+    DEFAULT_MAX_WORKERS, MAX_WORKERS,
 };
 pub use ledger::{Counts, Entry, PoolLoad, Rule, Status};
 pub use simulate::{

@@ -32,6 +32,14 @@ pub enum EventKind {
     Coalesced,
     /// Not run: the job had max_instances runs in progress.
     Dropped { running: u32 },
+    /// A shared store's run that its runner (`host`, `pid`) claimed and did not finish: it
+    /// died or was cut off. Run again on this runner when `rerun`.
+    Abandoned {
+        host: String,
+        pid: u32,
+        reason: String,
+        rerun: bool,
+    },
 }
 
 impl EventKind {
@@ -44,6 +52,7 @@ impl EventKind {
             EventKind::Missed { .. } => "missed",
             EventKind::Coalesced => "coalesced",
             EventKind::Dropped { .. } => "dropped",
+            EventKind::Abandoned { .. } => "abandoned",
         }
     }
 }

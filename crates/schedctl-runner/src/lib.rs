@@ -30,6 +30,7 @@
 //!     misfire_grace_us: Some(1_000_000),
 //!     duration_us: 0,
 //!     timeout_us: None,
+//!     on_abandon: Default::default(),
 //! };
 //! let action = Action::Closure(Arc::new(move || {
 //!     *counter.lock().map_err(|e| e.to_string())? += 1;
@@ -61,8 +62,11 @@ pub use error::RunnerError;
 pub use event::{Event, EventKind, Listener};
 pub use output::{job_dir_name, run_file_name, Output, RunOutput, TAIL_BYTES, TAIL_LINES};
 pub use scheduler::{JobInfo, Scheduler, SyncAction, Synced};
+#[cfg(feature = "postgres")]
+pub use store::{Notice, PostgresStore, PG_SCHEMA_VERSION};
 pub use store::{
-    job_zone, JobSpec, JobStore, MemoryStore, Origin, SqliteStore, StoreError, StoredJob,
+    host_name, job_zone, Abandoned, Claim, ClaimOutcome, Claimed, JobSpec, JobStore,
+    MemoryStore, Origin, RunnerId, SharedStore, SqliteStore, StoreError, StoredJob, Waker,
     SCHEMA_VERSION,
 };
 

@@ -26,6 +26,8 @@ pub(crate) struct Task {
     pub(crate) action: Action,
     /// How many overdue fires were coalesced into the last run time (coalesce = true).
     pub(crate) coalesced: usize,
+    /// The lease the run holds in a shared store (store name, lease id), released when done.
+    pub(crate) lease: Option<(String, i64)>,
 }
 
 /// The queue of one pool, shared by the scheduler thread and the pool's workers.
@@ -70,13 +72,14 @@ impl PoolShared {
 
 /// A worker thread of `pool`: runs its tasks until the pool is closed and empty, telling
 /// `listeners` about each run time and `done` about each finished task (its job id and how
-/// many of its runs failed). Commands' output goes where `output` says.
+/// many of its runs failed, and the lease to release). Commands' output goes where `output`
+/// says.
 pub(crate) fn worker(
     pool: &PoolShared,
     clock: &impl Clock,
     listeners: &[Listener],
     output: &Output,
-    done: impl Fn(&str, u64),
+    done: impl Fn(&str, u64, Option<(String, i64)>),
 ) {
     loop {
         let Some(task) = pool.next_task() else { return };
@@ -121,6 +124,6 @@ pub(crate) fn worker(
                 }
             }
         }
-        done(&task.job.id, failures);
+        done(&task.job.id, failures, task.lease);
     }
 }

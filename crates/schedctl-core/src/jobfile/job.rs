@@ -7,7 +7,7 @@ use toml::de::DeValue;
 use toml::Spanned;
 
 use super::walker::{Table, Walker};
-use super::{Executor, Job, JobStore};
+use super::{Executor, Job, JobStore, OnAbandon};
 use crate::duration::Micros;
 use crate::error::FileErrorKind;
 
@@ -24,6 +24,7 @@ const JOB_KEYS: &[&str] = &[
     "dst_gap",
     "dst_fold",
     "timeout",
+    "on_abandon",
 ];
 
 /// Job options that `[job_defaults]` and each `[[job]]` can set.
@@ -32,6 +33,7 @@ pub(super) struct Options {
     pub(super) coalesce: bool,
     pub(super) max_instances: u32,
     pub(super) misfire_grace_time: Option<Micros>,
+    pub(super) on_abandon: OnAbandon,
 }
 
 pub(super) fn parse_options(w: &mut Walker<'_>, t: &Table<'_>, mut o: Options) -> Options {
@@ -44,6 +46,23 @@ pub(super) fn parse_options(w: &mut Walker<'_>, t: &Table<'_>, mut o: Options) -
     if let Some(v) = t.get("misfire_grace_time") {
         if let Some(g) = w.duration(v, "misfire_grace_time", true) {
             o.misfire_grace_time = g;
+        }
+    }
+    if let Some(v) = t.get("on_abandon") {
+        match w
+            .string(v, "on_abandon")
+            .map(|n| (n, OnAbandon::from_name(n)))
+        {
+            Some((_, Some(a))) => o.on_abandon = a,
+            Some((n, None)) => w.err(
+                v.span(),
+                FileErrorKind::BadPolicy {
+                    key: "on_abandon".into(),
+                    value: n.into(),
+                    allowed: OnAbandon::NAMES,
+                },
+            ),
+            None => {}
         }
     }
     o
@@ -239,6 +258,7 @@ pub(super) fn parse_job(
         max_instances: options.max_instances,
         misfire_grace_time: options.misfire_grace_time,
         timeout,
+        on_abandon: options.on_abandon,
         line,
     })
 }

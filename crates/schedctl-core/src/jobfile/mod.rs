@@ -34,6 +34,10 @@ pub struct Executor {
     pub max_workers: u32,
 }
 
+/// How long a runner's claim on a fire in a shared (PostgreSQL) store lasts unless renewed
+/// (a job store's `lease`), when the file does not say.
+pub const DEFAULT_LEASE: Micros = Micros::from_secs(5);
+
 /// Where the real runner keeps jobs; a simulation only validates it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JobStoreKind {
@@ -41,6 +45,62 @@ pub enum JobStoreKind {
     Memory,
     /// An SQLite file, relative to the job file.
     Sqlite { path: String },
+    /// A PostgreSQL database, which several runners may share.
+    Postgres {
+        /// Where the database is (`url` or `url_env`).
+        url: PostgresUrl,
+        /// How long a runner's claim on a fire lasts unless renewed (`lease`, 1 s to 1 h,
+        /// [`DEFAULT_LEASE`] when not given).
+        lease: Micros,
+    },
+}
+
+/// Where a PostgreSQL job store's connection URL comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostgresUrl {
+    /// Written in the file (`url`): a `postgres://` or `postgresql://` URL, as given.
+    Url(String),
+    /// The name of an environment variable holding the URL (`url_env`), so that no password
+    /// sits in the file. The parser does not read it; the runner resolves it when it opens
+    /// the store.
+    Env(String),
+}
+
+/// What a runner does with a fire that a dead runner claimed and did not finish (a shared
+/// store): `Record` writes it to the run log as abandoned (APScheduler's at-most-once);
+/// `Rerun` runs it again (at-least-once).
+///
+/// A simulation has no runners to die, so it ignores this.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnAbandon {
+    /// Write the fire to the run log as abandoned; do not run it again.
+    #[default]
+    Record,
+    /// Run the fire again.
+    Rerun,
+}
+
+impl OnAbandon {
+    /// The names accepted in job files (`on_abandon`), the default first.
+    pub const NAMES: &'static str = "record, rerun";
+
+    /// The name used in job files.
+    pub fn name(self) -> &'static str {
+        match self {
+            OnAbandon::Record => "record",
+            OnAbandon::Rerun => "rerun",
+        }
+    }
+
+    /// The value of a name used in job files.
+    pub fn from_name(name: &str) -> Option<OnAbandon> {
+        match name {
+            "record" => Some(OnAbandon::Record),
+            "rerun" => Some(OnAbandon::Rerun),
+            _ => None,
+        }
+    }
 }
 
 /// A named job store.
@@ -77,6 +137,8 @@ pub struct Job {
     pub misfire_grace_time: Option<Micros>,
     /// The real runner kills a command that runs longer (none: no limit).
     pub timeout: Option<Micros>,
+    /// What a runner does with a fire of this job that a dead runner left unfinished.
+    pub on_abandon: OnAbandon,
     /// 1-based line of the `[[job]]` header.
     pub line: usize,
 }

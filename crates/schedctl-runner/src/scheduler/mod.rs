@@ -12,6 +12,7 @@
 //! the thread and the workers share (the job table) in [`state`]; the workers are in
 //! [`crate::pool`], running a command in [`crate::command`], and events in [`crate::event`].
 
+mod claim;
 mod reconcile;
 mod state;
 mod sync;
@@ -69,13 +70,14 @@ impl Scheduler {
             closures: BTreeMap::new(),
             stores: BTreeMap::new(),
             generations: BTreeMap::new(),
+            shared: BTreeMap::new(),
             paused: false,
             stopping: false,
             failed_runs: 0,
         };
         let inner = Arc::new(Inner {
             state: Mutex::new(state),
-            wake: Condvar::new(),
+            wake: Arc::new(Condvar::new()),
             listeners,
             executors,
             pools,
@@ -107,6 +109,9 @@ impl Scheduler {
         };
         let jobs = store.load().map_err(fail)?;
         let generation = store.generation().map_err(fail)?;
+        let wake = self.inner.wake.clone();
+        store.set_waker(Arc::new(move || wake.notify_all()));
+        let shared = store.as_shared().is_some();
         let mut st = lock(&self.inner.state);
         let now = self.inner.clock.now();
         for row in jobs.into_iter().filter(StoredJob::is_active) {
@@ -115,6 +120,9 @@ impl Scheduler {
             st.jobs.insert(id, entry);
         }
         st.generations.insert(name.to_owned(), generation);
+        if shared {
+            st.shared.insert(name.to_owned(), None);
+        }
         st.stores.insert(name.to_owned(), store);
         self.inner.wake.notify_all();
         Ok(())
@@ -350,7 +358,7 @@ impl Scheduler {
                         &inner.clock,
                         &inner.listeners,
                         &output,
-                        |job, failures| inner.task_done(job, failures),
+                        |job, failures, lease| inner.task_done(job, failures, lease),
                     )
                 }));
             }
@@ -408,6 +416,7 @@ mod tests {
             misfire_grace_us: None,
             duration_us: 0,
             timeout_us: None,
+            on_abandon: Default::default(),
         }
     }
 

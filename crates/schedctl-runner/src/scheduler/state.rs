@@ -44,6 +44,9 @@ pub(super) struct State {
     pub(super) closures: BTreeMap<String, Closure>,
     pub(super) stores: BTreeMap<String, Box<dyn JobStore>>,
     pub(super) generations: BTreeMap<String, i64>,
+    /// The stores shared by several runners (fires are claimed there; see [`super::claim`]),
+    /// and when each last had this runner's heartbeat.
+    pub(super) shared: BTreeMap<String, Option<std::time::Instant>>,
     pub(super) paused: bool,
     pub(super) stopping: bool,
     pub(super) failed_runs: u64,
@@ -52,7 +55,9 @@ pub(super) struct State {
 /// Everything the scheduler handle, the scheduler thread and the workers share.
 pub(super) struct Inner {
     pub(super) state: Mutex<State>,
-    pub(super) wake: Condvar,
+    /// Shared with stores that hear of changes (their waker), which must not keep the
+    /// scheduler alive.
+    pub(super) wake: Arc<Condvar>,
     pub(super) listeners: Vec<Listener>,
     pub(super) executors: Vec<Executor>,
     pub(super) pools: Vec<Arc<PoolShared>>,
@@ -65,10 +70,16 @@ impl Inner {
         event::emit(&self.listeners, job, fire, kind);
     }
 
-    /// A worker finished a task of `job`, `failures` of whose runs failed.
-    pub(super) fn task_done(&self, job: &str, failures: u64) {
+    /// A worker finished a task of `job`, `failures` of whose runs failed; its lease in a
+    /// shared store, if any, is released.
+    pub(super) fn task_done(&self, job: &str, failures: u64, lease: Option<(String, i64)>) {
         let mut st = lock(&self.state);
         st.failed_runs += failures;
+        if let Some((store, id)) = lease {
+            if let Some(s) = st.stores.get_mut(&store).and_then(|s| s.as_shared()) {
+                s.release(id);
+            }
+        }
         if let Some(e) = st.jobs.get_mut(job) {
             e.running = e.running.saturating_sub(1);
             if e.next.is_none() && e.running == 0 {
@@ -124,6 +135,7 @@ pub(super) fn build_entry(
         max_instances: spec.max_instances,
         misfire_grace_time: spec.misfire_grace_us.map(Micros::from_micros),
         timeout: spec.timeout_us.map(Micros::from_micros),
+        on_abandon: spec.on_abandon,
         line: 0,
     };
     let id = spec.id.clone();

@@ -11,8 +11,9 @@ use schedctl_core::policy::{wake_job, Wakeup};
 use schedctl_core::Clock;
 use schedctl_trigger::{Instant, ZonedTime};
 
+use super::claim;
 use super::reconcile::reconcile;
-use super::state::{ended, stored, Inner, State};
+use super::state::{ended, stored, Entry, Inner, State};
 use crate::event::EventKind;
 use crate::lock;
 use crate::pool::Task;
@@ -27,22 +28,28 @@ pub(super) fn scheduler_loop(inner: &Inner) {
         }
         reconcile(inner, &mut st);
         let now = inner.clock.now();
+        let mut wait = Duration::from_secs(1);
         if !st.paused {
             process_due(inner, &mut st, now);
         }
-        let next_due = st
+        // Shared stores: heartbeats go on while the scheduler is paused (its runs still hold
+        // leases); claims do not.
+        let claiming = !st.paused;
+        let (next_due, beat) = claim::process_shared(inner, &mut st, now, claiming);
+        wait = wait.min(beat);
+        let local_due = st
             .jobs
             .values()
-            .filter(|e| !e.paused)
+            .filter(|e| !e.paused && !st.shared.contains_key(&e.spec.jobstore))
             .filter_map(|e| e.next.map(|n| n.instant()))
             .min();
-        let mut wait = Duration::from_secs(1);
+        let next_due = next_due.into_iter().chain(local_due).min();
         if let Some(t) = next_due {
             let micros = (t.unix_micros() - inner.clock.now().unix_micros()).max(0);
             wait = wait.min(Duration::from_micros(micros as u64));
         }
         if st.paused {
-            wait = Duration::from_secs(1);
+            wait = beat;
         }
         st = inner
             .wake
@@ -58,7 +65,7 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
     let mut due: Vec<(Instant, String)> = st
         .jobs
         .iter()
-        .filter(|(_, e)| !e.paused)
+        .filter(|(_, e)| !e.paused && !st.shared.contains_key(&e.spec.jobstore))
         .filter_map(|(id, e)| {
             e.next
                 .filter(|n| n.instant() <= now)
@@ -123,51 +130,67 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
     }
     // 3. Hand over the runs (or say why they cannot run).
     for (id, next, w) in decided {
-        for c in &w.coalesced {
-            inner.emit(&id, c, EventKind::Coalesced);
-        }
-        let Some(entry) = st.jobs.get_mut(&id) else {
-            continue;
-        };
-        let store = entry.spec.jobstore.clone();
-        if let Some(e) = failed.get(&store) {
-            fail_run(
-                inner,
-                st,
-                &id,
-                &next,
-                now,
-                format!("job store `{store}`: {e}"),
-            );
+        let store = st.jobs.get(&id).map(|e| e.spec.jobstore.clone());
+        if let Some(e) = store.and_then(|s| failed.get(&s).map(|e| (s, e))) {
+            let (store, e) = (e.0, e.1.clone());
+            fail_run(inner, st, &id, &next, now, format!("job store `{store}`: {e}"));
             continue;
         }
-        let running = entry.running;
-        if w.dropped {
-            for rt in &w.kept {
-                inner.emit(&id, rt, EventKind::Dropped { running });
-            }
-        } else if !w.kept.is_empty() {
-            entry.running += 1;
-            let task = Task {
-                job: entry.job.clone(),
-                run_times: w.kept.to_vec(),
-                action: entry.action.clone(),
-                coalesced: w.coalesced.len(),
-            };
-            let pool = &inner.pools[entry.job.executor];
-            for rt in &w.kept {
-                inner.emit(&id, rt, EventKind::Submitted);
-            }
-            pool.push(task);
-        }
-        if w.next.is_none() && st.jobs.get(&id).is_some_and(|e| e.running == 0) {
-            st.jobs.remove(&id);
-        }
+        hand_over(inner, st, &id, &w, None);
     }
 }
 
+/// Tells what a committed wake-up of job `id` decided and queues its run (holding `lease` in a
+/// shared store); forgets a job whose trigger has ended once no run of it is left.
+pub(super) fn hand_over(
+    inner: &Inner,
+    st: &mut State,
+    id: &str,
+    w: &Wakeup,
+    lease: Option<(String, i64)>,
+) {
+    for c in &w.coalesced {
+        inner.emit(id, c, EventKind::Coalesced);
+    }
+    let Some(entry) = st.jobs.get_mut(id) else {
+        return;
+    };
+    let running = entry.running;
+    if w.dropped {
+        for rt in &w.kept {
+            inner.emit(id, rt, EventKind::Dropped { running });
+        }
+    } else if !w.kept.is_empty() {
+        for rt in &w.kept {
+            inner.emit(id, rt, EventKind::Submitted);
+        }
+        queue(inner, entry, w.kept.to_vec(), w.coalesced.len(), lease);
+    }
+    if w.next.is_none() && st.jobs.get(id).is_some_and(|e| e.running == 0) {
+        st.jobs.remove(id);
+    }
+}
+
+/// Queues a run of `entry` for these run times on its executor's pool.
+pub(super) fn queue(
+    inner: &Inner,
+    entry: &mut Entry,
+    run_times: Vec<ZonedTime>,
+    coalesced: usize,
+    lease: Option<(String, i64)>,
+) {
+    entry.running += 1;
+    inner.pools[entry.job.executor].push(Task {
+        job: entry.job.clone(),
+        run_times,
+        action: entry.action.clone(),
+        coalesced,
+        lease,
+    });
+}
+
 /// Reports a fire that could not be run at all (its trigger or its store failed).
-fn fail_run(
+pub(super) fn fail_run(
     inner: &Inner,
     st: &mut State,
     id: &str,

@@ -4,19 +4,29 @@
 //! a job's new next run time *before* it hands the run to a worker, so a crash (even `kill -9`)
 //! can lose a run in progress but never runs one fire twice; on restart, overdue fires are
 //! handled by the job's coalesce and misfire policy, as APScheduler does with a persistent
-//! store. [`MemoryStore`] forgets everything at exit; [`SqliteStore`] is a file. Other stores
-//! (a server shared by several runners) implement [`JobStore`].
+//! store. [`MemoryStore`] forgets everything at exit; [`SqliteStore`] is a file held by one
+//! runner; `PostgresStore` (cargo feature `postgres`) is shared by several runners, which claim
+//! each fire in it ([`SharedStore`]).
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod shared;
 mod sqlite;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use schedctl_core::{Job, Micros};
+use schedctl_core::{Job, Micros, OnAbandon};
 use schedctl_trigger::{Trigger, Zone};
 use serde::{Deserialize, Serialize};
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{Notice, PostgresStore, PG_SCHEMA_VERSION};
+pub use shared::{
+    host_name, Abandoned, Claim, ClaimOutcome, Claimed, RunnerId, SharedStore,
+};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 
 /// A job's definition as stored: enough to rebuild it without the job file.
@@ -47,6 +57,9 @@ pub struct JobSpec {
     /// Kill the command after this many microseconds (none: no limit).
     #[serde(default)]
     pub timeout_us: Option<i64>,
+    /// What a runner of a shared store does with a run its dead runner did not finish.
+    #[serde(default)]
+    pub on_abandon: OnAbandon,
 }
 
 impl JobSpec {
@@ -69,6 +82,7 @@ impl JobSpec {
             misfire_grace_us: job.misfire_grace_time.map(Micros::as_micros),
             duration_us: job.duration.as_micros(),
             timeout_us: job.timeout.map(Micros::as_micros),
+            on_abandon: job.on_abandon,
         }
     }
 
@@ -225,6 +239,15 @@ pub enum StoreError {
     /// the store keeps its last committed state.
     #[error("the disk holding the job store `{path}` is full: nothing was written, the store keeps its last committed state")]
     Full { path: PathBuf },
+    /// A PostgreSQL URL that cannot be used.
+    #[error("the job store URL `{url}` cannot be used: {reason}")]
+    BadUrl { url: String, reason: String },
+    /// The connection to the database is down; the store reconnects with backoff.
+    #[error("no connection to the job store `{url}` (for {secs} s; reconnecting)")]
+    Disconnected { url: String, secs: u64 },
+    /// The database failed or refused (its message).
+    #[error("job store `{url}`: {message}")]
+    Database { url: String, message: String },
     /// SQLite failed (locked, I/O error ...).
     #[error("job store `{path}`: {error}")]
     Sqlite {
@@ -234,10 +257,20 @@ pub enum StoreError {
     },
 }
 
+/// Called by a store when another process changed it (LISTEN/NOTIFY): wakes the scheduler.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
 /// Where jobs are kept. Every method commits before it returns.
 pub trait JobStore: Send {
     /// All jobs, ended and removed ones included.
     fn load(&mut self) -> Result<Vec<StoredJob>, StoreError>;
+    /// The job `id` (ended and removed ones included).
+    fn get(&mut self, id: &str) -> Result<StoredJob, StoreError> {
+        self.load()?
+            .into_iter()
+            .find(|j| j.spec.id == id)
+            .ok_or_else(|| StoreError::NoSuchJob { id: id.into() })
+    }
     /// Adds a job or replaces the one with the same id.
     fn put(&mut self, job: &StoredJob) -> Result<(), StoreError>;
     /// Adds or replaces several jobs at once: all or none (one transaction, one sync to disk
@@ -254,4 +287,23 @@ pub trait JobStore: Send {
     fn generation(&mut self) -> Result<i64, StoreError>;
     /// What to call the store in messages: its file, or `memory`.
     fn describe(&self) -> String;
+    /// A setting kept in the store (the job file's zone, for `schedctl jobs add`).
+    fn setting(&mut self, _key: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    /// Keeps a setting in the store.
+    fn set_setting(&mut self, _key: &str, _value: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Tells runners using the store that it changed (`schedctl jobs` calls it after a change).
+    fn notify_runners(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Asks the store to call `waker` when another process changes it (stores that can hear
+    /// of changes; the others are checked every second).
+    fn set_waker(&mut self, _waker: Waker) {}
+    /// The store as shared by several runners, when it is one.
+    fn as_shared(&mut self) -> Option<&mut dyn SharedStore> {
+        None
+    }
 }

@@ -184,53 +184,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Marks a change made from outside the runner (`schedctl jobs ...`).
-    pub fn bump_generation(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "UPDATE schedctl_meta SET value = value + 1 WHERE key = 'generation'",
-                [],
-            )
-            .map_err(self.fail())?;
-        Ok(())
-    }
-
-    /// One job.
-    pub fn get(&mut self, id: &str) -> Result<StoredJob, StoreError> {
-        self.load()?
-            .into_iter()
-            .find(|j| j.spec.id == id)
-            .ok_or_else(|| StoreError::NoSuchJob { id: id.into() })
-    }
-
-    /// A setting the runner keeps in the store (`timezone`: the job file's zone, which
-    /// `schedctl jobs add` uses by default; `runner`: who holds the store).
-    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        if self.version < 2 {
-            return Ok(None);
-        }
-        self.conn
-            .query_row(
-                "SELECT value FROM schedctl_settings WHERE key = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.fail())
-    }
-
-    /// Sets a setting (see [`SqliteStore::setting`]).
-    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO schedctl_settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )
-            .map_err(self.fail())?;
-        Ok(())
-    }
-
     fn put_one(conn: &Connection, path: &Path, job: &StoredJob) -> Result<(), StoreError> {
         let json = |spec: &JobSpec| {
             serde_json::to_string(spec).map_err(|e| StoreError::Corrupt {
@@ -610,6 +563,44 @@ impl JobStore for SqliteStore {
     fn describe(&self) -> String {
         self.path.display().to_string()
     }
+
+    /// The runner keeps `timezone` (the job file's zone, which `schedctl jobs add` uses by
+    /// default) and `runner` (who holds the store).
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        if self.version < 2 {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                "SELECT value FROM schedctl_settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.fail())
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO schedctl_settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(self.fail())?;
+        Ok(())
+    }
+
+    /// The runner checks the change counter every second.
+    fn notify_runners(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE schedctl_meta SET value = value + 1 WHERE key = 'generation'",
+                [],
+            )
+            .map_err(self.fail())?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -629,6 +620,7 @@ mod tests {
             misfire_grace_us: Some(1_000_000),
             duration_us: 0,
             timeout_us: None,
+            on_abandon: Default::default(),
         }
     }
 
@@ -683,7 +675,7 @@ mod tests {
         assert_eq!(a.origin, Origin::Command);
         assert_eq!(a.ended.as_deref(), Some("its trigger has no more fires"));
         let g = s.generation().expect("generation");
-        s.bump_generation().expect("bump");
+        s.notify_runners().expect("bump");
         assert_eq!(s.generation().expect("generation"), g + 1);
         drop(s);
 
