@@ -160,7 +160,10 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
     let fail = |e: schedctl_runner::StoreError| input(e.to_string());
     // A shared store knows which runner runs what (`host:pid`).
     let mut running_on: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    if matches!(args.action, JobsAction::List { .. } | JobsAction::Show { .. }) {
+    if matches!(
+        args.action,
+        JobsAction::List { .. } | JobsAction::Show { .. }
+    ) {
         if let Some(shared) = store.as_shared() {
             for (job, runner) in shared.running().map_err(fail)? {
                 running_on.entry(job).or_default().push(runner);

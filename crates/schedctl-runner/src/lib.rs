@@ -62,13 +62,12 @@ pub use error::RunnerError;
 pub use event::{Event, EventKind, Listener};
 pub use output::{job_dir_name, run_file_name, Output, RunOutput, TAIL_BYTES, TAIL_LINES};
 pub use scheduler::{JobInfo, Scheduler, SyncAction, Synced};
+pub use store::{
+    host_name, job_zone, Abandoned, Claim, ClaimOutcome, Claimed, JobSpec, JobStore, MemoryStore,
+    Origin, RunnerId, SharedStore, SqliteStore, StoreError, StoredJob, Waker, SCHEMA_VERSION,
+};
 #[cfg(feature = "postgres")]
 pub use store::{Notice, PostgresStore, PG_SCHEMA_VERSION};
-pub use store::{
-    host_name, job_zone, Abandoned, Claim, ClaimOutcome, Claimed, JobSpec, JobStore,
-    MemoryStore, Origin, RunnerId, SharedStore, SqliteStore, StoreError, StoredJob, Waker,
-    SCHEMA_VERSION,
-};
 
 /// Locks a mutex, also one poisoned by a thread that panicked while holding it.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -83,7 +83,10 @@ pub(super) fn process_shared(
 /// queues their reruns).
 fn heartbeat(inner: &Inner, st: &mut State, name: &str) {
     let State {
-        jobs, stores, shared, ..
+        jobs,
+        stores,
+        shared,
+        ..
     } = st;
     let Some(store) = stores.get_mut(name).and_then(|s| s.as_shared()) else {
         return;
@@ -142,9 +145,9 @@ fn claim(inner: &Inner, st: &mut State, name: &str, now: Instant, executors: &[S
         };
         let mut decide = |row: StoredJob, running: u32| -> Option<Claim> {
             let id = row.spec.id.clone();
-            let fresh = jobs.get(&id).is_some_and(|e| {
-                e.spec == row.spec && Some(e.anchor.unix_micros()) == row.anchor
-            });
+            let fresh = jobs
+                .get(&id)
+                .is_some_and(|e| e.spec == row.spec && Some(e.anchor.unix_micros()) == row.anchor);
             if !fresh {
                 let old = jobs.get(&id);
                 let action = old.and_then(|e| match &e.action {

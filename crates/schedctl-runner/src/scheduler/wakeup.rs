@@ -133,7 +133,14 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
         let store = st.jobs.get(&id).map(|e| e.spec.jobstore.clone());
         if let Some(e) = store.and_then(|s| failed.get(&s).map(|e| (s, e))) {
             let (store, e) = (e.0, e.1.clone());
-            fail_run(inner, st, &id, &next, now, format!("job store `{store}`: {e}"));
+            fail_run(
+                inner,
+                st,
+                &id,
+                &next,
+                now,
+                format!("job store `{store}`: {e}"),
+            );
             continue;
         }
         hand_over(inner, st, &id, &w, None);

@@ -24,9 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{Notice, PostgresStore, PG_SCHEMA_VERSION};
-pub use shared::{
-    host_name, Abandoned, Claim, ClaimOutcome, Claimed, RunnerId, SharedStore,
-};
+pub use shared::{host_name, Abandoned, Claim, ClaimOutcome, Claimed, RunnerId, SharedStore};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 
 /// A job's definition as stored: enough to rebuild it without the job file.

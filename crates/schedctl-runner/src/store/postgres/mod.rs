@@ -138,7 +138,8 @@ impl PostgresStore {
             listener: None,
             channel: String::new(),
         };
-        let schema: String = store.with(|c| c.query_one("SELECT current_schema()", &[])?.try_get(0))?;
+        let schema: String =
+            store.with(|c| c.query_one("SELECT current_schema()", &[])?.try_get(0))?;
         store.channel = format!("schedctl.{schema}");
         Ok(store)
     }
@@ -228,11 +229,11 @@ impl PostgresStore {
         match self.config.connect(self.tls.clone()) {
             Ok(client) => {
                 self.client = Some(client);
-                let down = self.lost_at.take().map_or(0.0, |t| t.elapsed().as_secs_f64());
-                self.say(&format!(
-                    "reconnected to {} after {down:.1} s",
-                    self.shown
-                ));
+                let down = self
+                    .lost_at
+                    .take()
+                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
+                self.say(&format!("reconnected to {} after {down:.1} s", self.shown));
                 if self.runner.is_some() {
                     self.register()?;
                 }
@@ -264,35 +265,36 @@ impl PostgresStore {
             None => Err(StoreError::NoSuchJob { id: id.into() }),
         }
     }
-
 }
 
 /// A row of [`SELECT_JOB`] of the store `shown`.
 fn row_to_job(shown: &str, r: &Row) -> Result<StoredJob, StoreError> {
-        let corrupt = |what: String| StoreError::Corrupt {
-            path: shown.into(),
-            what,
-        };
-        let id: String = r.get(0);
-        let spec_text: String = r.get(1);
-        let spec: JobSpec = serde_json::from_str(&spec_text)
-            .map_err(|e| corrupt(format!("job `{id}` has an unreadable definition: {e}")))?;
-        let file_spec = match r.get::<_, Option<String>>(8) {
-            Some(t) => Some(serde_json::from_str(&t).map_err(|e| {
-                corrupt(format!("job `{id}` has an unreadable job-file definition: {e}"))
-            })?),
-            None => None,
-        };
-        Ok(StoredJob {
-            spec,
-            next_run_time: r.get(2),
-            paused: r.get(3),
-            anchor: r.get(4),
-            ended: r.get(5),
-            removed: r.get(6),
-            origin: Origin::from_name(r.get(7)),
-            file_spec,
-        })
+    let corrupt = |what: String| StoreError::Corrupt {
+        path: shown.into(),
+        what,
+    };
+    let id: String = r.get(0);
+    let spec_text: String = r.get(1);
+    let spec: JobSpec = serde_json::from_str(&spec_text)
+        .map_err(|e| corrupt(format!("job `{id}` has an unreadable definition: {e}")))?;
+    let file_spec = match r.get::<_, Option<String>>(8) {
+        Some(t) => Some(serde_json::from_str(&t).map_err(|e| {
+            corrupt(format!(
+                "job `{id}` has an unreadable job-file definition: {e}"
+            ))
+        })?),
+        None => None,
+    };
+    Ok(StoredJob {
+        spec,
+        next_run_time: r.get(2),
+        paused: r.get(3),
+        anchor: r.get(4),
+        ended: r.get(5),
+        removed: r.get(6),
+        origin: Origin::from_name(r.get(7)),
+        file_spec,
+    })
 }
 
 /// The columns [`PostgresStore::row_to_job`] reads.
@@ -442,9 +444,8 @@ impl JobStore for PostgresStore {
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
         let key = format!("setting.{key}");
-        let rows = self.with(|c| {
-            c.query("SELECT value FROM schedctl_meta WHERE key = $1", &[&key])
-        })?;
+        let rows =
+            self.with(|c| c.query("SELECT value FROM schedctl_meta WHERE key = $1", &[&key]))?;
         Ok(rows.first().map(|r| r.get(0)))
     }
 

@@ -70,9 +70,7 @@ pub(super) fn prepare(url: &str) -> Result<Prepared, String> {
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
         }
-        builder
-            .with_root_certificates(roots)
-            .with_no_client_auth()
+        builder.with_root_certificates(roots).with_no_client_auth()
     } else {
         builder
             .dangerous()
@@ -142,7 +140,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -151,7 +154,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -165,20 +173,28 @@ mod tests {
 
     #[test]
     fn sslmode_is_read_as_libpq_reads_it() {
-        let p = prepare("postgres://u@h/db?sslmode=verify-full&application_name=x")
-            .expect("prepared");
+        let p =
+            prepare("postgres://u@h/db?sslmode=verify-full&application_name=x").expect("prepared");
         assert_eq!(
             p.url,
             "postgres://u@h/db?sslmode=require&application_name=x"
         );
         let p = prepare("postgres://u@h/db?sslmode=require").expect("prepared");
         assert_eq!(p.url, "postgres://u@h/db?sslmode=require");
-        assert_eq!(prepare("postgres://u@h/db").expect("p").url, "postgres://u@h/db");
-        let e = prepare("postgres://h/db?sslmode=always").err().expect("refused");
+        assert_eq!(
+            prepare("postgres://u@h/db").expect("p").url,
+            "postgres://u@h/db"
+        );
+        let e = prepare("postgres://h/db?sslmode=always")
+            .err()
+            .expect("refused");
         assert!(e.contains("sslmode `always`"), "{e}");
         let e = prepare("postgres://h/db?sslmode=verify-full&sslrootcert=%2Fno%2Fsuch.pem")
             .err()
             .expect("refused");
-        assert!(e.contains("sslrootcert `/no/such.pem` cannot be read"), "{e}");
+        assert!(
+            e.contains("sslrootcert `/no/such.pem` cannot be read"),
+            "{e}"
+        );
     }
 }
