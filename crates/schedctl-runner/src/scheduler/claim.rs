@@ -12,12 +12,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use schedctl_core::policy::wake_job;
 use schedctl_core::OnAbandon;
 use schedctl_trigger::{Instant, Tz, ZonedTime};
 
-use super::state::{build_entry, ended, stored, Inner, State};
-use super::wakeup::{fail_run, hand_over, queue};
+use super::state::{build_entry, Inner, State};
+use super::wakeup::{fail_run, hand_over, queue, wake_entry};
 use crate::command::Action;
 use crate::event::EventKind;
 use crate::store::{Claim, ClaimOutcome, StoredJob};
@@ -185,21 +184,9 @@ fn claim(inner: &Inner, st: &mut State, name: &str, now: Instant, executors: &[S
                 Tz::Zone(entry.schedule.zone()),
             )
             .ok()?;
-            match wake_job(
-                &entry.job,
-                &entry.schedule,
-                next,
-                running,
-                now,
-                &mut entry.rng,
-                &mut entry.cursor,
-            ) {
+            let (decision, row) = wake_entry(entry, next, running, now);
+            match decision {
                 Ok(w) => {
-                    entry.next = w.next;
-                    let row = match w.next {
-                        Some(_) => stored(entry),
-                        None => ended(entry, format!("its trigger has no more fires after {next}")),
-                    };
                     let us = |t: &ZonedTime| t.instant().unix_micros();
                     let kept = if w.dropped {
                         ClaimOutcome::Dropped
@@ -217,14 +204,10 @@ fn claim(inner: &Inner, st: &mut State, name: &str, now: Instant, executors: &[S
                     pending.push(Pending { id, w });
                     Some(Claim { row, fires, lease })
                 }
-                Err(e) => {
-                    // APScheduler 3.11's AndTrigger would loop here: this job ends, with the
-                    // reason kept, and the others go on.
-                    entry.next = None;
-                    let reason = e.to_string();
-                    errors.push((id, next, reason.clone()));
+                Err(reason) => {
+                    errors.push((id, next, reason));
                     Some(Claim {
-                        row: ended(entry, reason),
+                        row,
                         fires: Vec::new(),
                         lease: Vec::new(),
                     })

@@ -81,36 +81,14 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             continue;
         };
         let Some(next) = entry.next else { continue };
-        match wake_job(
-            &entry.job,
-            &entry.schedule,
-            next,
-            entry.running,
-            now,
-            &mut entry.rng,
-            &mut entry.cursor,
-        ) {
-            Ok(w) => {
-                entry.next = w.next;
-                let row = match w.next {
-                    Some(_) => stored(entry),
-                    None => ended(entry, format!("its trigger has no more fires after {next}")),
-                };
-                rows.entry(entry.spec.jobstore.clone())
-                    .or_default()
-                    .push(row);
-                decided.push((id, next, w));
-            }
-            Err(e) => {
-                // The next fire cannot be computed (APScheduler 3.11's AndTrigger would loop
-                // here and freeze every job): this job ends, with the reason kept, and the
-                // others go on.
-                entry.next = None;
-                let reason = e.to_string();
-                let row = ended(entry, reason.clone());
-                rows.entry(entry.spec.jobstore.clone())
-                    .or_default()
-                    .push(row);
+        let running = entry.running;
+        let (decision, row) = wake_entry(entry, next, running, now);
+        rows.entry(entry.spec.jobstore.clone())
+            .or_default()
+            .push(row);
+        match decision {
+            Ok(w) => decided.push((id, next, w)),
+            Err(reason) => {
                 fail_run(inner, st, &id, &next, now, reason);
                 if st.jobs.get(&id).is_some_and(|e| e.running == 0) {
                     st.jobs.remove(&id);
@@ -144,6 +122,42 @@ fn process_due(inner: &Inner, st: &mut State, now: Instant) {
             continue;
         }
         hand_over(inner, st, &id, &w, None);
+    }
+}
+
+/// Applies the policy to `entry`'s due fire `next` with `running` runs in progress; returns
+/// the decision (or why the next fire cannot be computed) and the row its store must commit.
+pub(super) fn wake_entry(
+    entry: &mut Entry,
+    next: ZonedTime,
+    running: u32,
+    now: Instant,
+) -> (Result<Wakeup, String>, StoredJob) {
+    match wake_job(
+        &entry.job,
+        &entry.schedule,
+        next,
+        running,
+        now,
+        &mut entry.rng,
+        &mut entry.cursor,
+    ) {
+        Ok(w) => {
+            entry.next = w.next;
+            let row = match w.next {
+                Some(_) => stored(entry),
+                None => ended(entry, format!("its trigger has no more fires after {next}")),
+            };
+            (Ok(w), row)
+        }
+        Err(e) => {
+            // The next fire cannot be computed (APScheduler 3.11's AndTrigger would loop here
+            // and freeze every job): this job ends, with the reason kept, and the others go on.
+            entry.next = None;
+            let reason = e.to_string();
+            let row = ended(entry, reason.clone());
+            (Err(reason), row)
+        }
     }
 }
 

@@ -60,21 +60,8 @@ impl PostgresStore {
                  RETURNING job_id, fires",
                 &[&id, &held],
             )?;
-            for l in &lost {
-                let (job, fires): (String, Vec<i64>) = (l.get(0), l.get(1));
-                for f in fires {
-                    record_abandoned(
-                        &mut tx,
-                        &job,
-                        f,
-                        &host,
-                        pid,
-                        "the connection dropped while the claim was committed: not run",
-                        &id,
-                        false,
-                    )?;
-                }
-            }
+            let reason = "the connection dropped while the claim was committed: not run";
+            record_leases(&mut tx, &lost, (&host, pid), reason, &id)?;
             tx.commit()?;
             Ok((inserted, lost.len()))
         });
@@ -108,21 +95,8 @@ impl PostgresStore {
                 "DELETE FROM schedctl_leases WHERE runner_id = $1 RETURNING job_id, fires",
                 &[&id],
             )?;
-            for l in &left {
-                let (job, fires): (String, Vec<i64>) = (l.get(0), l.get(1));
-                for f in fires {
-                    record_abandoned(
-                        &mut tx,
-                        &job,
-                        f,
-                        &host,
-                        pid,
-                        "its runner stopped before the run finished",
-                        &id,
-                        false,
-                    )?;
-                }
-            }
+            let reason = "its runner stopped before the run finished";
+            record_leases(&mut tx, &left, (&host, pid), reason, &id)?;
             tx.execute("DELETE FROM schedctl_runners WHERE id = $1", &[&id])?;
             tx.commit()
         })
@@ -144,6 +118,24 @@ fn upsert_runner(
         &[&id, &host, &pid, &lease_us],
     )?;
     Ok(row.get(0))
+}
+
+/// Records each fire of deleted lease rows (`job_id, fires`) of the runner `(host, pid)` as
+/// abandoned, not run again.
+fn record_leases(
+    tx: &mut impl GenericClient,
+    rows: &[postgres::Row],
+    (host, pid): (&str, i32),
+    reason: &str,
+    detected_by: &str,
+) -> Result<(), postgres::Error> {
+    for l in rows {
+        let (job, fires): (String, Vec<i64>) = (l.get(0), l.get(1));
+        for f in fires {
+            record_abandoned(tx, &job, f, host, pid, reason, detected_by, false)?;
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
