@@ -225,6 +225,15 @@ def run_setup(name, args, work, pg):
                 if s is not None:
                     pg_cpu[b] = s
             time.sleep(0.2)
+    except BaseException:
+        # Interrupted or failed: stop the runners and leave no database behind.
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait()
+        if db is not None:
+            pg.query(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        raise
     finally:
         for p in procs:
             if p.poll() is None:

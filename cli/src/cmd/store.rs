@@ -22,7 +22,10 @@ pub(crate) fn resolve_url(name: &str, url: &PostgresUrl) -> Result<String, Failu
     match url {
         PostgresUrl::Url(u) => Ok(u.clone()),
         PostgresUrl::Env(var) => match std::env::var(var) {
-            Ok(u) if !u.trim().is_empty() => Ok(u),
+            Ok(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Ok(u),
+            Ok(u) if !u.trim().is_empty() => Err(input(format!(
+                "job store `{name}`: the environment variable `{var}` (url_env) does not hold a PostgreSQL URL: it must start with postgres:// or postgresql://"
+            ))),
             Ok(_) | Err(std::env::VarError::NotPresent) => Err(input(format!(
                 "job store `{name}`: the environment variable `{var}` (url_env) is not set; set it to the store's URL, e.g. postgres://user@host/db"
             ))),

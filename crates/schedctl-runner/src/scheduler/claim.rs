@@ -123,7 +123,14 @@ fn heartbeat(inner: &Inner, st: &mut State, name: &str) {
             for f in &fires {
                 inner.emit(&a.job, f, EventKind::Submitted);
             }
-            queue(inner, entry, fires, 0, Some((name.to_owned(), lease)));
+            queue(
+                inner,
+                entry,
+                fires,
+                0,
+                Some((name.to_owned(), lease)),
+                false,
+            );
         }
     }
 }

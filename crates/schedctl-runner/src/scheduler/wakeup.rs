@@ -185,24 +185,38 @@ pub(super) fn hand_over(
         for rt in &w.kept {
             inner.emit(id, rt, EventKind::Submitted);
         }
-        queue(inner, entry, w.kept.to_vec(), w.coalesced.len(), lease);
+        queue(
+            inner,
+            entry,
+            w.kept.to_vec(),
+            w.coalesced.len(),
+            lease,
+            true,
+        );
     }
     if w.next.is_none() && st.jobs.get(id).is_some_and(|e| e.running == 0) {
         st.jobs.remove(id);
     }
 }
 
-/// Queues a run of `entry` for these run times on its executor's pool.
+/// Queues a run of `entry` for these run times on its executor's pool; without `grace` the
+/// job's misfire grace is not applied (the rerun of an abandoned run: a recovery, late by a
+/// lease time at least, that the grace meant for fires on time would always miss).
 pub(super) fn queue(
     inner: &Inner,
     entry: &mut Entry,
     run_times: Vec<ZonedTime>,
     coalesced: usize,
     lease: Option<(String, i64)>,
+    grace: bool,
 ) {
     entry.running += 1;
+    let mut job = entry.job.clone();
+    if !grace {
+        job.misfire_grace_time = None;
+    }
     inner.pools[entry.job.executor].push(Task {
-        job: entry.job.clone(),
+        job,
         run_times,
         action: entry.action.clone(),
         coalesced,

@@ -1,9 +1,10 @@
 //! Claims, leases and heartbeats: how several runners share one PostgreSQL store and run each
 //! fire once.
 //!
-//! * A claim is one transaction: the runner's heartbeat row is updated (so no one declares it
-//!   dead meanwhile), the due jobs it can run are locked with `FOR UPDATE SKIP LOCKED` (rows
-//!   another runner is claiming are skipped, never waited for), the policy decides each with
+//! * A claim is one transaction: the due jobs the runner can run are locked with `FOR UPDATE
+//!   SKIP LOCKED` (rows another runner is claiming are skipped, never waited for); when there
+//!   are any, the runner's heartbeat row is updated (so no one declares it dead before the
+//!   commit; with none, nothing is written), the policy decides each with
 //!   the number of leases its job holds on every runner, and the new next run times, one lease
 //!   per run handed over and the outcome of each fire are committed together.
 //! * A runner is dead when its heartbeat is older than its lease time. The clock is the
@@ -168,7 +169,6 @@ fn claim(
 ) -> Result<Result<Vec<Claimed>, StoreError>, postgres::Error> {
     let (me, host, pid, lease_us) = reg;
     let mut tx = c.transaction()?;
-    upsert_runner(&mut tx, me, host, pid, lease_us)?;
     let rows = tx.query(
         &format!(
             "{} WHERE next_run_time <= $1 AND NOT paused AND ended IS NULL AND NOT removed
@@ -179,9 +179,13 @@ fn claim(
         &[&now, &executors],
     )?;
     if rows.is_empty() {
-        tx.commit()?;
+        // Nothing due: nothing written (a wake-up after each finished run comes here).
+        tx.rollback()?;
         return Ok(Ok(Vec::new()));
     }
+    // This runner's heartbeat, under its row lock until the commit: a runner declaring it
+    // dead meanwhile waits, then sees it alive.
+    upsert_runner(&mut tx, me, host, pid, lease_us)?;
     let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     let counts: std::collections::BTreeMap<String, i64> = tx
         .query(
