@@ -275,12 +275,12 @@ def run_setup(name, args, work, pg):
             for line in f:
                 e = json.loads(line)
                 fire = micros(e["fire"])
-                if e["outcome"] == "executed":
+                if e["status"] == "executed":
                     executions[(e["job"], fire)] += 1
                 if not w0 * 1_000_000 <= fire < w1 * 1_000_000:
                     continue
-                counts[e["outcome"]] += 1
-                if e["outcome"] == "executed":
+                counts[e["status"]] += 1
+                if e["status"] == "executed":
                     start = micros(e["start"])
                     lateness.append((start - fire) / 1e3)
                     walls.append((micros(e["end"]) - start) / 1e3)

@@ -123,13 +123,13 @@ def run_schedctl(binary, n, seconds, memory):
                 e = json.loads(line)
                 if not start <= parse_time(e["fire"]) < start + seconds:
                     continue
-                if e["outcome"] in ("executed", "error"):
+                if e["status"] in ("executed", "error"):
                     late = parse_time(e["start"]) - parse_time(e["fire"])
                     lateness.append(late)
                     firsts[e["fire"]] = min(late, firsts.get(e["fire"], late))
-                elif e["outcome"] == "missed":
+                elif e["status"] == "missed":
                     missed += 1
-                elif e["outcome"] == "dropped":
+                elif e["status"] == "dropped":
                     dropped += 1
         system = "schedctl memory" if memory else "schedctl sqlite"
         return summarize(system, n, lateness, missed, dropped, firsts, seconds, load_before)

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 pub mod exit;
+mod format;
 mod output;
 mod timearg;
 
@@ -19,11 +20,32 @@ mod timearg;
 ///
 /// schedctl computes fire times exactly as APScheduler 3.x does and simulates a scheduler
 /// (coalescing, max_instances, misfire grace, worker pools) over any window on a virtual clock.
+// Public for main.rs and the Python binding's `schedctl` command only: the command line is
+// the interface, not these types.
+#[doc(hidden)]
 #[derive(Debug, Parser)]
 #[command(name = "schedctl", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour error messages: `auto` (on a terminal, unless NO_COLOR is set),
+    /// `always`, `never`
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    color: ColorWhen,
+}
+
+/// `--color`, as cargo and ripgrep spell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,11 +62,11 @@ enum Command {
     Jobs(cmd::jobs::JobsArgs),
     Reference(cmd::reference::ReferenceArgs),
     Completions(cmd::reference::CompletionsArgs),
-    /// Print the man page (roff), generated from the same definitions as --help
-    Man,
+    Man(cmd::reference::ManArgs),
 }
 
 /// Runs the command line `args` (the program name first) and returns the exit code.
+#[doc(hidden)] // For main.rs and the Python binding's `schedctl` command (see `Cli`).
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -62,6 +84,13 @@ where
             return ExitCode::from(code);
         }
     };
+    // `auto` leaves anstream's own choice: colour on a terminal unless NO_COLOR is set
+    // (CLICOLOR_FORCE forces it), as cargo does.
+    match cli.color {
+        ColorWhen::Auto => {}
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+    }
     let stdout = std::io::stdout();
     // `run` prints events from worker threads: it must not hold the stdout lock.
     let command = match cli.command {
@@ -83,7 +112,7 @@ where
         Command::Dst(args) => cmd::lint::run_dst(args, &mut out),
         Command::Reference(args) => cmd::reference::run_reference(args, &mut out),
         Command::Completions(args) => cmd::reference::run_completions(args, &mut out),
-        Command::Man => cmd::reference::run_man(&mut out),
+        Command::Man(args) => cmd::reference::run_man(args, &mut out),
     };
     finish(result.and_then(|code| out.flush().map(|()| code).map_err(output::Failure::from)))
 }
@@ -97,10 +126,11 @@ fn finish(result: output::CmdResult) -> ExitCode {
             eprintln!("error: cannot write output: {e}");
             ExitCode::from(exit::USAGE)
         }
+        // Messages are drawn with colour; anstream removes it where colour is off.
         Err(output::Failure::Input(message)) => {
-            eprint!("{message}");
+            anstream::eprint!("{message}");
             if !message.ends_with('\n') {
-                eprintln!();
+                anstream::eprintln!();
             }
             ExitCode::from(exit::USAGE)
         }

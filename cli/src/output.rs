@@ -35,3 +35,32 @@ pub(crate) fn stdout_is_terminal() -> bool {
 pub(crate) fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
+
+/// A trigger string's errors, drawn with colour: [`crate::finish`] prints failures through
+/// anstream, which removes the colour on a pipe, under `NO_COLOR` or with `--color never`.
+pub(crate) fn trigger_errors(e: &schedctl_trigger::ParseErrors) -> Failure {
+    Failure::Input(e.render_styled(schedctl_trigger::Style::Color))
+}
+
+/// A job file's errors (`path` as the user named it), drawn as [`trigger_errors`] draws.
+pub(crate) fn file_errors(e: &schedctl_core::FileErrors, path: &str) -> Failure {
+    Failure::Input(e.render_styled(path, schedctl_trigger::Style::Color))
+}
+
+/// One error at a byte range of a file, drawn as [`file_errors`] draws.
+pub(crate) fn error_at(
+    source: &str,
+    path: &str,
+    span: std::ops::Range<usize>,
+    message: &str,
+    help: &str,
+) -> Failure {
+    Failure::Input(schedctl_trigger::render_diagnostic(
+        source,
+        Some(path),
+        span,
+        message,
+        help,
+        schedctl_trigger::Style::Color,
+    ))
+}

@@ -188,7 +188,7 @@ fn three_runners_survive_kills_and_a_database_restart_without_running_a_fire_twi
     let mut accounted: BTreeMap<(String, i64), String> = BTreeMap::new();
     for log in slots.iter().flat_map(|s| s.logs.iter()) {
         for e in read_log(log) {
-            let outcome = e["outcome"].as_str().unwrap_or("");
+            let outcome = e["status"].as_str().unwrap_or("");
             if matches!(
                 outcome,
                 "missed" | "coalesced" | "dropped" | "error" | "abandoned"

@@ -137,7 +137,7 @@ fn read_events(log: &Path, from: usize) -> (Vec<Event>, usize) {
                 Some(Ok(v)) => events.push(Event {
                     job: v["job"].as_str().expect("job").to_owned(),
                     fire: micros(v["fire"].as_str().expect("fire")),
-                    outcome: v["outcome"].as_str().expect("outcome").to_owned(),
+                    outcome: v["status"].as_str().expect("outcome").to_owned(),
                 }),
                 Some(Err(_)) => {
                     torn += 1;

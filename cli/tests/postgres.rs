@@ -109,7 +109,7 @@ fn three_runners_run_each_fire_once_and_see_jobs_changes_within_a_second() {
     for r in 0..3 {
         for e in read_log(&dir.join(format!("log{r}.jsonl"))) {
             assert!(e["host"].is_string() && e["pid"].is_u64(), "{e}");
-            if e["outcome"] == "executed" {
+            if e["status"] == "executed" {
                 pids.insert(e["pid"].as_u64());
             }
         }
@@ -164,7 +164,7 @@ command = ["sh", "-c", "echo start $(date +%s%N) >> spans.txt; sleep 2.2; echo e
     assert_eq!(most, 1, "runs overlapped:\n{text}");
     let dropped: usize = (0..3)
         .flat_map(|r| read_log(&dir.join(format!("log{r}.jsonl"))))
-        .filter(|e| e["outcome"] == "dropped")
+        .filter(|e| e["status"] == "dropped")
         .count();
     assert!(dropped >= 2, "fires during a run are dropped ({dropped})");
 }

@@ -135,14 +135,14 @@ fn kill_9_and_restart_never_runs_a_fire_twice() {
     let log = read_log(&dir.join("runs.jsonl"));
     assert!(log.len() > before, "the restart ran");
     let mut seen = BTreeSet::new();
-    for e in log.iter().filter(|e| e["outcome"] == "executed") {
+    for e in log.iter().filter(|e| e["status"] == "executed") {
         let fire = e["fire"].as_str().expect("fire").to_owned();
         assert!(seen.insert(fire.clone()), "fire {fire} executed twice");
     }
     // The fires overdue while the runner was down were coalesced into one run (coalesce = true).
     let after = &log[before..];
     assert!(
-        after.iter().any(|e| e["outcome"] == "coalesced"),
+        after.iter().any(|e| e["status"] == "coalesced"),
         "overdue fires coalesced: {after:?}"
     );
     // The store is consistent: the job is there with a next run time.
@@ -199,7 +199,7 @@ fn a_saturated_pool_never_delays_another_pool() {
     };
     for e in log
         .iter()
-        .filter(|e| e["job"] == "quick" && e["outcome"] == "executed")
+        .filter(|e| e["job"] == "quick" && e["status"] == "executed")
     {
         let (fire, start) = (
             e["fire"].as_str().unwrap_or(""),
@@ -353,7 +353,7 @@ fn a_command_past_its_timeout_is_killed_and_reported_and_others_go_on() {
     let log = read_log(&dir.join("runs.jsonl"));
     let errors = |job: &str| -> Vec<String> {
         log.iter()
-            .filter(|e| e["job"] == job && e["outcome"] == "error")
+            .filter(|e| e["job"] == job && e["status"] == "error")
             .map(|e| e["message"].as_str().unwrap_or("").to_owned())
             .collect()
     };
@@ -459,7 +459,7 @@ fn an_and_trigger_that_would_freeze_apscheduler_ends_only_its_job() {
     let log = read_log(&dir.join("runs.jsonl"));
     let both: Vec<&serde_json::Value> = log.iter().filter(|e| e["job"] == "both").collect();
     assert_eq!(both.len(), 1, "one event, then the job has ended: {log:?}");
-    assert_eq!(both[0]["outcome"], "error", "{log:?}");
+    assert_eq!(both[0]["status"], "error", "{log:?}");
     assert!(
         both[0]["message"]
             .as_str()
@@ -475,7 +475,7 @@ fn an_and_trigger_that_would_freeze_apscheduler_ends_only_its_job() {
 fn finished(log: &[serde_json::Value], job: &str) -> serde_json::Value {
     let ends: Vec<&serde_json::Value> = log
         .iter()
-        .filter(|e| e["job"] == job && (e["outcome"] == "executed" || e["outcome"] == "error"))
+        .filter(|e| e["job"] == job && (e["status"] == "executed" || e["status"] == "error"))
         .collect();
     assert_eq!(ends.len(), 1, "one run of {job}: {log:?}");
     ends[0].clone()
@@ -498,7 +498,7 @@ fn a_failing_commands_stderr_is_in_the_run_log_and_in_its_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     let e = finished(&read_log(&dir.join("runs.jsonl")), "reports/nightly");
-    assert_eq!(e["outcome"], "error", "{e}");
+    assert_eq!(e["status"], "error", "{e}");
     assert_eq!(
         e["output_tail"], "generating\ncannot reach db.internal:5432",
         "{e}"
@@ -540,7 +540,7 @@ fn five_megabytes_of_output_neither_block_the_command_nor_grow_the_tail() {
     );
     assert!(started.elapsed() < Duration::from_secs(15));
     let e = finished(&read_log(&dir.join("runs.jsonl")), "chatty");
-    assert_eq!(e["outcome"], "executed", "{e}");
+    assert_eq!(e["status"], "executed", "{e}");
     let tail = e["output_tail"].as_str().expect("a tail");
     assert!(tail.len() <= 2048, "{} bytes", tail.len());
     assert_eq!(tail.lines().count(), 20, "{tail}");
@@ -689,7 +689,7 @@ fn a_command_is_told_its_job_and_fire_time() {
     let log = read_log(&dir.join("runs.jsonl"));
     let fires: Vec<String> = log
         .iter()
-        .filter(|e| e["job"] == "tick" && e["outcome"] == "executed")
+        .filter(|e| e["job"] == "tick" && e["status"] == "executed")
         .map(|e| format!("tick|{}|1", e["fire"].as_str().expect("fire")))
         .collect();
     assert!(fires.len() >= 2, "{log:?}");
@@ -747,7 +747,7 @@ fn a_run_that_coalesced_overdue_fires_is_told_how_many() {
     assert!(coalesced >= 2, "{log:?}");
     let caught_up = log
         .iter()
-        .find(|e| e["outcome"] == "executed")
+        .find(|e| e["status"] == "executed")
         .expect("the overdue run ran");
     let line = format!(
         "{} {}",

@@ -306,8 +306,8 @@ class Schedctl:
             with open(log) as fh:
                 for line in fh:
                     rec = json.loads(line)
-                    if rec["outcome"] in ("executed", "error", "missed", "dropped"):
-                        events.append((rec["job"], datetime.fromisoformat(rec["fire"]), rec["outcome"]))
+                    if rec["status"] in ("executed", "error", "missed", "dropped"):
+                        events.append((rec["job"], datetime.fromisoformat(rec["fire"]), rec["status"]))
         return proc.returncode, words, events, (out + err).strip()
 
     def jobs(self, *args):

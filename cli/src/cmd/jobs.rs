@@ -10,7 +10,9 @@ use schedctl_runner::{job_zone, JobSpec, JobStore, Origin, StoredJob, SystemCloc
 use schedctl_trigger::Instant;
 
 use crate::cmd::run::{input, show_time};
+use crate::format::{chosen, col, Column, RowFormat, RowWriter};
 use crate::output::{CmdResult, Failure};
+use serde_json::json;
 
 /// Manage the jobs of a persistent store, also while a runner uses it (it picks changes up
 /// within a second).
@@ -29,16 +31,55 @@ pub(crate) struct JobsArgs {
     store: PathBuf,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ShowFormat {
+    Text,
+    Json,
+}
+
+/// The keys of a job in `jobs list`'s machine formats.
+const LIST_COLUMNS: &[Column] = &[
+    col("id"),
+    col("trigger"),
+    col("next_run_time"),
+    col("executor"),
+    col("jobstore"),
+    col("paused"),
+    col("state"),
+    col("origin"),
+    col("anchor"),
+    col("running_on"),
+];
+
 #[derive(Debug, Subcommand)]
 enum JobsAction {
     /// List jobs with their next run times, executors and stores (APScheduler's print_jobs)
     List {
-        /// Output: a table, or JSON for programs
-        #[arg(long)]
+        /// Output: table (the default), json, jsonl or csv
+        #[arg(long, value_enum)]
+        format: Option<ListFormat>,
+        /// Same as `--format json`
+        #[arg(long, conflicts_with = "format")]
         json: bool,
     },
-    /// Show one job's definition
-    Show { id: String },
+    /// Show one job's definition, state and abandoned runs
+    Show {
+        id: String,
+        /// Output: text (the default) or json (one document, nothing else)
+        #[arg(long, value_enum)]
+        format: Option<ShowFormat>,
+        /// Same as `--format json`
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
+    },
     /// Pause a job: it keeps its definition but does not run
     Pause { id: String },
     /// Resume a job: its next run time becomes its first fire from now (an interval keeps
@@ -87,7 +128,7 @@ fn check_trigger(text: &str, zone: &str) -> Result<(), Failure> {
     let zone = crate::timearg::parse_zone(zone, "--tz").map_err(Failure::Input)?;
     schedctl_trigger::Trigger::parse_in(text, zone)
         .map(|_| ())
-        .map_err(|e| Failure::Input(e.render()))
+        .map_err(|e| crate::output::trigger_errors(&e))
 }
 
 fn stored_or_fail(store: &mut dyn JobStore, id: &str) -> Result<StoredJob, Failure> {
@@ -170,41 +211,45 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             }
         }
     }
-    let running = |id: &str| {
+    let running = |id: &str| -> String {
         running_on
             .get(id)
             .map(|r| format!(", running on {}", r.join(", ")))
             .unwrap_or_default()
     };
     match args.action {
-        JobsAction::List { json: true } => {
-            let rows: Vec<serde_json::Value> = store
-                .load()
-                .map_err(fail)?
-                .iter()
-                .map(|j| {
-                    let zone = job_zone(&j.spec);
-                    serde_json::json!({
-                        "id": j.spec.id,
-                        "trigger": j.spec.trigger,
-                        // A paused job has no next run time (APScheduler's pause_job sets
-                        // it to None); resume computes a new one.
-                        "next_run_time": j.next_run_time.filter(|_| !j.paused).map(|t| show_time(Instant::from_unix_micros(t), zone)),
-                        "executor": j.spec.executor,
-                        "jobstore": j.spec.jobstore,
-                        "paused": j.paused,
-                        "state": state_of(j),
-                        "origin": j.origin.name(),
-                        "anchor": j.anchor.map(|t| show_time(Instant::from_unix_micros(t), zone)),
-                        "running_on": running_on.get(&j.spec.id).cloned().unwrap_or_default(),
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &rows).map_err(|e| Failure::Io(e.into()))?;
-            writeln!(out)?;
+        JobsAction::List { format, json }
+            if chosen(format, json, ListFormat::Json, ListFormat::Table) != ListFormat::Table =>
+        {
+            let format = match chosen(format, json, ListFormat::Json, ListFormat::Table) {
+                ListFormat::Jsonl => RowFormat::Jsonl,
+                ListFormat::Csv => RowFormat::Csv,
+                _ => RowFormat::Json,
+            };
+            let mut rows = RowWriter::new(format, out, LIST_COLUMNS)?;
+            for j in store.load().map_err(fail)? {
+                let zone = job_zone(&j.spec);
+                let time =
+                    |t: Option<i64>| t.map(|t| show_time(Instant::from_unix_micros(t), zone));
+                rows.row(vec![
+                    json!(j.spec.id),
+                    json!(j.spec.trigger),
+                    // A paused job has no next run time (APScheduler's pause_job sets it to
+                    // None); resume computes a new one.
+                    json!(time(j.next_run_time.filter(|_| !j.paused))),
+                    json!(j.spec.executor),
+                    json!(j.spec.jobstore),
+                    json!(j.paused),
+                    json!(state_of(&j)),
+                    json!(j.origin.name()),
+                    json!(time(j.anchor)),
+                    json!(running_on.get(&j.spec.id).cloned().unwrap_or_default()),
+                ])?;
+            }
+            rows.finish()?;
             return Ok(crate::exit::OK);
         }
-        JobsAction::List { json: false } => {
+        JobsAction::List { .. } => {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED);
             table.set_header([
@@ -242,8 +287,11 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             writeln!(out, "{table}")?;
             return Ok(crate::exit::OK);
         }
-        JobsAction::Show { id } => {
+        JobsAction::Show { id, format, json } => {
             let j = stored_or_fail(store, &id)?;
+            if chosen(format, json, ShowFormat::Json, ShowFormat::Text) == ShowFormat::Json {
+                return show_json(store, &j, running_on.get(&id), out);
+            }
             let text = serde_json::to_string_pretty(&j.spec).map_err(|e| input(e.to_string()))?;
             writeln!(out, "{text}")?;
             let zone = job_zone(&j.spec);
@@ -359,20 +407,12 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
             if store.get(&id).is_ok_and(|j| j.is_active()) {
                 return Err(input(format!("a job `{id}` exists already")));
             }
-            let spec = JobSpec {
-                id: id.clone(),
-                trigger,
-                timezone: tz,
-                command,
-                executor,
-                jobstore: "default".into(),
-                coalesce: true,
-                max_instances: 1,
-                misfire_grace_us: Some(1_000_000),
-                duration_us: 0,
-                timeout_us: None,
-                on_abandon: Default::default(),
-            };
+            // APScheduler's add_job defaults (the builder's).
+            let (spec, _) = JobSpec::builder(id.clone(), trigger)
+                .timezone(tz)
+                .command(command)
+                .executor(executor)
+                .build();
             let mut job = StoredJob {
                 origin: Origin::Command,
                 ..StoredJob::new(spec, None, Some(SystemClock.now().unix_micros()))
@@ -383,5 +423,48 @@ pub(crate) fn run_jobs(args: JobsArgs, out: &mut impl Write) -> CmdResult {
     }
     store.notify_runners().map_err(fail)?;
     writeln!(out, "ok")?;
+    Ok(crate::exit::OK)
+}
+
+/// `jobs show --format json`: the definition, the state and the abandoned runs as one
+/// document, with the keys of `jobs list`.
+fn show_json(
+    store: &mut dyn JobStore,
+    j: &StoredJob,
+    running_on: Option<&Vec<String>>,
+    out: &mut impl Write,
+) -> CmdResult {
+    let zone = job_zone(&j.spec);
+    let time = |t: i64| show_time(Instant::from_unix_micros(t), zone);
+    let mut abandoned = Vec::new();
+    if let Some(shared) = store.as_shared() {
+        for a in shared
+            .abandoned(&j.spec.id, 20)
+            .map_err(|e| input(e.to_string()))?
+        {
+            for f in a.fires {
+                abandoned.push(json!({
+                    "fire": time(f),
+                    "host": a.host,
+                    "pid": a.pid,
+                    "rerun": a.rerun,
+                    "reason": a.reason,
+                }));
+            }
+        }
+    }
+    let doc = json!({
+        "id": j.spec.id,
+        "spec": j.spec,
+        "next_run_time": j.next_run_time.filter(|_| !j.paused).map(time),
+        "paused": j.paused,
+        "state": state_of(j),
+        "origin": j.origin.name(),
+        "anchor": j.anchor.map(time),
+        "running_on": running_on.cloned().unwrap_or_default(),
+        "abandoned": abandoned,
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| Failure::Io(e.into()))?;
+    writeln!(out)?;
     Ok(crate::exit::OK)
 }

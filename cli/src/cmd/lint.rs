@@ -8,7 +8,10 @@ use clap::{Args, ValueEnum};
 use schedctl_core::lint::{lint_file, lint_trigger, Lint, LintCode};
 use schedctl_trigger::{explain, why, Trigger, Verdict};
 
+use serde_json::json;
+
 use crate::cmd::simulate::load_job_file;
+use crate::format::{chosen, col, labeled, Column, RowFormat, RowWriter};
 use crate::output::{CmdResult, Failure};
 use crate::timearg::{parse_time, parse_zone};
 
@@ -35,9 +38,19 @@ pub(crate) struct ExplainArgs {
     /// Say why this instant is or is not a fire
     #[arg(long)]
     at: Option<String>,
-    /// Print JSON (for programs) instead of text
-    #[arg(long)]
+    /// Output: text (the default) or json (one document; its `next_fires` are written as
+    /// they are found)
+    #[arg(long, value_enum)]
+    format: Option<ExplainFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
 }
 
 /// Warn about valid schedules that are probably not what was meant: never or rarely fires,
@@ -70,16 +83,31 @@ pub(crate) struct LintArgs {
     /// Do not report this lint (repeatable)
     #[arg(long, value_name = "CODE")]
     allow: Vec<String>,
-    /// Output: text or JSON (for CI)
-    #[arg(long, value_enum, default_value = "text")]
-    format: LintFormat,
+    /// Output: text (the default), json, jsonl or csv
+    #[arg(long, value_enum)]
+    format: Option<LintFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum LintFormat {
     Text,
     Json,
+    Jsonl,
+    Csv,
 }
+
+/// The keys of a lint in every machine format.
+const LINT_COLUMNS: &[Column] = &[
+    col("code"),
+    col("job"),
+    col("field"),
+    col("message"),
+    col("fix"),
+    col("denied"),
+];
 
 /// List every fire that a DST transition touches in a window, and what each policy does with
 /// it: `dst_gap = shift | skip | next`, `dst_fold = both | first | last` (the first of each is
@@ -101,10 +129,28 @@ pub(crate) struct DstArgs {
     /// Window end, or `+DURATION` after --from
     #[arg(long, default_value = "+365d")]
     to: String,
-    /// Print JSON (for programs) instead of a table
-    #[arg(long)]
+    /// Output: table (the default), json, jsonl or csv
+    #[arg(long, value_enum)]
+    format: Option<DstFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
     json: bool,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DstFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// The keys of a DST-touched fire in every format, and its table headings.
+const DST_COLUMNS: &[Column] = &[
+    labeled("fire", "APScheduler 3.x fires"),
+    labeled("dst", "DST"),
+    labeled("policies", "policy: fires at"),
+];
 
 fn input(message: String) -> Failure {
     Failure::Input(format!("error: {message}\n"))
@@ -113,9 +159,15 @@ fn input(message: String) -> Failure {
 pub(crate) fn run_explain(args: ExplainArgs, out: &mut impl Write) -> CmdResult {
     let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
     let text = crate::cmd::simulate::trigger_text(&args.trigger)?;
-    let trigger = Trigger::parse_in(&text, zone).map_err(|e| Failure::Input(e.render()))?;
+    let trigger = Trigger::parse_in(&text, zone).map_err(|e| crate::output::trigger_errors(&e))?;
     let e = explain(&trigger);
-    if args.json {
+    if chosen(
+        args.format,
+        args.json,
+        ExplainFormat::Json,
+        ExplainFormat::Text,
+    ) == ExplainFormat::Json
+    {
         return explain_json(&args, &trigger, &e, out);
     }
     writeln!(out, "{trigger}")?;
@@ -196,14 +248,30 @@ fn explain_json(
         let schedule = trigger
             .schedule(from.instant())
             .map_err(|e| input(e.to_string()))?;
-        let next: Vec<String> = schedule
+        let fires = schedule
             .fires_from(from, 0)
             .map_err(|e| input(e.to_string()))?
-            .take(args.count)
-            .map(|f| f.map(|f| f.to_string()))
-            .collect::<Result<_, _>>()
-            .map_err(|e| input(e.to_string()))?;
-        doc["next_fires"] = serde_json::json!(next);
+            .take(args.count);
+        // The document without its last member, then `next_fires` written as the fires are
+        // found: memory does not grow with --count.
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Io(e.into()))?;
+        let open = text.strip_suffix("\n}").unwrap_or(&text);
+        write!(out, "{open},\n  \"next_fires\": [")?;
+        let mut failed = None;
+        for (i, fire) in fires.enumerate() {
+            match fire {
+                Ok(f) => write!(out, "{}\n    \"{f}\"", if i == 0 { "" } else { "," })?,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        writeln!(out, "\n  ]\n}}")?;
+        return match failed {
+            Some(e) => Err(input(e.to_string())),
+            None => Ok(crate::exit::OK),
+        };
     }
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| Failure::Io(e.into()))?;
     writeln!(out)?;
@@ -243,7 +311,7 @@ pub(crate) fn run_lint(args: LintArgs, out: &mut impl Write) -> CmdResult {
     } else {
         let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
         let trigger =
-            Trigger::parse_in(&args.target, zone).map_err(|e| Failure::Input(e.render()))?;
+            Trigger::parse_in(&args.target, zone).map_err(|e| crate::output::trigger_errors(&e))?;
         let from = parse_time(&args.from, zone, None, "--from").map_err(Failure::Input)?;
         let to =
             parse_time(&args.to, zone, Some(from.instant()), "--to").map_err(Failure::Input)?;
@@ -253,23 +321,25 @@ pub(crate) fn run_lint(args: LintArgs, out: &mut impl Write) -> CmdResult {
         .into_iter()
         .filter(|l| !allow.contains(&l.code))
         .collect();
-    match args.format {
-        LintFormat::Json => {
-            let rows: Vec<serde_json::Value> = lints
-                .iter()
-                .map(|l| {
-                    serde_json::json!({
-                        "code": l.code.name(),
-                        "job": l.job,
-                        "field": l.field,
-                        "message": l.message,
-                        "fix": l.fix,
-                        "denied": deny.contains(&l.code),
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &rows).map_err(|e| Failure::Io(e.into()))?;
-            writeln!(out)?;
+    match chosen(args.format, args.json, LintFormat::Json, LintFormat::Text) {
+        format @ (LintFormat::Json | LintFormat::Jsonl | LintFormat::Csv) => {
+            let format = match format {
+                LintFormat::Jsonl => RowFormat::Jsonl,
+                LintFormat::Csv => RowFormat::Csv,
+                _ => RowFormat::Json,
+            };
+            let mut rows = RowWriter::new(format, out, LINT_COLUMNS)?;
+            for l in &lints {
+                rows.row(vec![
+                    json!(l.code.name()),
+                    json!(l.job),
+                    json!(l.field),
+                    json!(l.message),
+                    json!(l.fix),
+                    json!(deny.contains(&l.code)),
+                ])?;
+            }
+            rows.finish()?;
         }
         LintFormat::Text => {
             for l in &lints {
@@ -308,12 +378,23 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
     };
     let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
     let text = crate::cmd::simulate::trigger_text(&args.trigger)?;
-    let trigger = Trigger::parse_in(&text, zone).map_err(|e| Failure::Input(e.render()))?;
+    let trigger = Trigger::parse_in(&text, zone).map_err(|e| crate::output::trigger_errors(&e))?;
+    let format = match chosen(args.format, args.json, DstFormat::Json, DstFormat::Table) {
+        DstFormat::Table => RowFormat::Table,
+        DstFormat::Json => RowFormat::Json,
+        DstFormat::Jsonl => RowFormat::Jsonl,
+        DstFormat::Csv => RowFormat::Csv,
+    };
     let Some(Trigger::Cron(cron)) = trigger.with_dst(DstPolicy::default()) else {
-        writeln!(
-            out,
-            "{trigger}: interval and date triggers count absolute time; DST does not move them"
-        )?;
+        // No fire is touched: the machine formats say so with no rows.
+        if format == RowFormat::Table {
+            writeln!(
+                out,
+                "{trigger}: interval and date triggers count absolute time; DST does not move them"
+            )?;
+        } else {
+            RowWriter::new(format, out, DST_COLUMNS)?.finish()?;
+        }
         return Ok(crate::exit::OK);
     };
     let from = parse_time(&args.from, trigger.zone(), None, "--from").map_err(Failure::Input)?;
@@ -331,10 +412,7 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
             }
             None => "no fire".into(),
         };
-    let mut table = comfy_table::Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    let mut rows = 0;
-    let mut json_rows: Vec<serde_json::Value> = Vec::new();
+    let mut rows = RowWriter::new(format, out, DST_COLUMNS)?;
     // Walk APScheduler's raw fires: a fire in a gap is a wall time that does not exist.
     let (mut prev, mut now) = (None::<ZonedTime>, from);
     let mut rng = schedctl_trigger::JitterRng::new(0);
@@ -356,10 +434,6 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
                 } else {
                     ("skipped by APScheduler's search", "dst_jump=fire: fires")
                 };
-                if rows == 0 {
-                    table.set_header(["APScheduler 3.x fires", "DST", "policy: fires at"]);
-                }
-                rows += 1;
                 let calendar = if in_gap {
                     "calendarinterval:days=1: no fire either (that time of day does not exist that date)".to_owned()
                 } else {
@@ -370,8 +444,11 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
                     format!("{fix} {skipped}"),
                     calendar,
                 ];
-                json_rows.push(serde_json::json!({"fire": skipped.to_string(), "dst": what, "policies": policies}));
-                table.add_row([skipped.to_string(), what.to_owned(), policies.join("\n")]);
+                rows.row(vec![
+                    json!(skipped.to_string()),
+                    json!(what),
+                    json!(policies),
+                ])?;
             }
         }
         if fire.instant() >= to.instant() {
@@ -424,24 +501,15 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
                     .collect(),
             ),
         };
-        if rows == 0 {
-            table.set_header(["APScheduler 3.x fires", "DST", "policy: fires at"]);
-        }
-        rows += 1;
-        json_rows
-            .push(serde_json::json!({"fire": fire.to_string(), "dst": what, "policies": policies}));
-        table.add_row([fire.to_string(), what.to_owned(), policies.join("\n")]);
+        rows.row(vec![json!(fire.to_string()), json!(what), json!(policies)])?;
     }
-    if args.json {
-        serde_json::to_writer_pretty(&mut *out, &json_rows).map_err(|e| Failure::Io(e.into()))?;
-        writeln!(out)?;
-    } else if rows == 0 {
+    let n = rows.rows();
+    rows.finish()?;
+    if n == 0 && format == RowFormat::Table {
         writeln!(
             out,
             "no fire of {trigger} is touched by DST between {from} and {to}"
         )?;
-    } else {
-        writeln!(out, "{table}")?;
     }
     Ok(crate::exit::OK)
 }

@@ -3,8 +3,10 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use schedctl_trigger::{Trigger, Tz, ZonedTime};
+use serde_json::{json, Value};
+
+use crate::format::{chosen, col, labeled, machine, Column, RowFormat, RowWriter};
 
 use crate::output::{stdout_is_terminal, CmdResult, Failure};
 use crate::timearg::{now_in, parse_time, parse_zone};
@@ -15,6 +17,7 @@ use crate::timearg::{now_in, parse_time, parse_zone};
 ///   schedctl next 'cron:day=last sun' --count 5
 ///   schedctl next 'crontab:30 2 * * mon-fri' --tz Europe/Berlin --from 2027-03-25
 ///   schedctl next 'interval:hours=2 start_date=2026-03-01T09:00' --format json
+///   schedctl next 'cron:second=*' --count 1000000 --format csv > fires.csv
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct NextArgs {
@@ -29,9 +32,13 @@ pub(crate) struct NextArgs {
     /// Default time zone of the trigger (its `timezone=` field wins)
     #[arg(long, default_value = "UTC")]
     tz: String,
-    /// Output format (default: table on a terminal, rfc3339 otherwise)
+    /// Output: table (the default on a terminal), rfc3339 (one fire per line, the default
+    /// otherwise), json, jsonl or csv; every format is written as the fires are found
     #[arg(long, value_enum)]
     format: Option<NextFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
     /// Seed for jitter
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -42,12 +49,24 @@ enum NextFormat {
     Table,
     Rfc3339,
     Json,
+    Jsonl,
+    Csv,
 }
+
+/// The keys of a fire in every machine format, and its table headings.
+const COLUMNS: &[Column] = &[
+    labeled("n", "#"),
+    col("fire"),
+    machine("utc"),
+    col("weekday"),
+    labeled("offset", "UTC offset"),
+    labeled("after_previous", "after previous"),
+];
 
 pub(crate) fn run(args: NextArgs, out: &mut impl Write) -> CmdResult {
     let zone = parse_zone(&args.tz, "--tz").map_err(Failure::Input)?;
     let text = crate::cmd::simulate::trigger_text(&args.trigger)?;
-    let trigger = Trigger::parse_in(&text, zone).map_err(|e| Failure::Input(e.render()))?;
+    let trigger = Trigger::parse_in(&text, zone).map_err(|e| crate::output::trigger_errors(&e))?;
     let from = if args.from.trim() == "now" {
         now_in(zone).map_err(Failure::Input)?
     } else {
@@ -56,45 +75,41 @@ pub(crate) fn run(args: NextArgs, out: &mut impl Write) -> CmdResult {
     let schedule = trigger
         .schedule(from.instant())
         .map_err(|e| Failure::Input(format!("error: {e}\n")))?;
-    let format = args.format.unwrap_or(if stdout_is_terminal() {
+    let terminal = if stdout_is_terminal() {
         NextFormat::Table
     } else {
         NextFormat::Rfc3339
-    });
+    };
+    let format = chosen(args.format, args.json, NextFormat::Json, terminal);
     let fires = schedule
         .fires_from(from, args.seed)
         .map_err(|e| Failure::Input(format!("error: {e}\n")))?
         .take(usize::try_from(args.count).unwrap_or(usize::MAX));
-    match format {
+    // Every format shows the fires found before an error (an AndTrigger loop, a date past
+    // 9999), then the error.
+    let mut failed = None;
+    let rows = match format {
         NextFormat::Rfc3339 => {
             for fire in fires {
-                let fire = fire.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
-                writeln!(out, "{fire}")?;
-            }
-        }
-        // Every format shows the fires found before an error (an AndTrigger loop, a date
-        // past 9999), then the error.
-        NextFormat::Json => {
-            let mut rows = Vec::new();
-            let mut failed = None;
-            for fire in fires {
                 match fire {
-                    Ok(f) => rows.push(json_row(&f)),
-                    Err(e) => failed = Some(e),
+                    Ok(fire) => writeln!(out, "{fire}")?,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
                 }
             }
-            serde_json::to_writer_pretty(&mut *out, &rows).map_err(|e| Failure::Io(e.into()))?;
-            writeln!(out)?;
-            if let Some(e) = failed {
-                return Err(Failure::Input(format!("error: {e}\n")));
-            }
+            1
         }
-        NextFormat::Table => {
-            let mut table = Table::new();
-            table.load_preset(UTF8_FULL_CONDENSED);
-            table.set_header(["#", "fire", "weekday", "UTC offset", "after previous"]);
+        NextFormat::Table | NextFormat::Json | NextFormat::Jsonl | NextFormat::Csv => {
+            let format = match format {
+                NextFormat::Table => RowFormat::Table,
+                NextFormat::Jsonl => RowFormat::Jsonl,
+                NextFormat::Csv => RowFormat::Csv,
+                _ => RowFormat::Json,
+            };
+            let mut rows = RowWriter::new(format, out, COLUMNS)?;
             let mut prev: Option<ZonedTime> = None;
-            let mut failed = None;
             for (i, fire) in fires.enumerate() {
                 let fire = match fire {
                     Ok(f) => f,
@@ -103,25 +118,30 @@ pub(crate) fn run(args: NextArgs, out: &mut impl Write) -> CmdResult {
                         break;
                     }
                 };
-                let gap = prev.map_or_else(|| "-".to_owned(), |p| gap_text(&p, &fire));
-                table.add_row([
-                    (i + 1).to_string(),
-                    fire.to_string(),
-                    weekday(&fire).into(),
-                    offset(&fire),
-                    gap,
-                ]);
+                let gap = prev.as_ref().map(|p| gap_text(p, &fire, format));
+                rows.row(vec![
+                    json!(i + 1),
+                    json!(fire.to_string()),
+                    json!(utc(&fire)),
+                    json!(weekday(&fire)),
+                    json!(offset(&fire)),
+                    gap.unwrap_or(match format {
+                        RowFormat::Table => json!("-"),
+                        _ => Value::Null,
+                    }),
+                ])?;
                 prev = Some(fire);
             }
-            if prev.is_some() {
-                writeln!(out, "{table}")?;
-            } else if failed.is_none() {
-                writeln!(out, "{} never fires at or after {from}", trigger)?;
-            }
-            if let Some(e) = failed {
-                return Err(Failure::Input(format!("error: {e}\n")));
-            }
+            let n = rows.rows();
+            rows.finish()?;
+            n
         }
+    };
+    if rows == 0 && failed.is_none() && format == NextFormat::Table {
+        writeln!(out, "{trigger} never fires at or after {from}")?;
+    }
+    if let Some(e) = failed {
+        return Err(Failure::Input(format!("error: {e}\n")));
     }
     Ok(crate::exit::OK)
 }
@@ -139,26 +159,24 @@ fn offset(t: &ZonedTime) -> String {
     s[cut..].to_owned()
 }
 
-fn gap_text(a: &ZonedTime, b: &ZonedTime) -> String {
+/// The time since the previous fire: words in a table (`1day 2h`), seconds elsewhere.
+fn gap_text(a: &ZonedTime, b: &ZonedTime, format: RowFormat) -> Value {
     let micros = b.instant().unix_micros() - a.instant().unix_micros();
+    if format != RowFormat::Table {
+        return json!(micros as f64 / 1e6);
+    }
     let d = std::time::Duration::from_micros(micros.unsigned_abs());
     let text = humantime::format_duration(d).to_string();
     if text == "0s" {
-        "0s (same instant)".into()
+        json!("0s (same instant)")
     } else {
-        text
+        json!(text)
     }
 }
 
-fn json_row(t: &ZonedTime) -> serde_json::Value {
-    let utc = t
-        .canonical_in(Tz::Fixed(0))
-        .map(|u| u.to_string())
-        .unwrap_or_default();
-    serde_json::json!({
-        "fire": t.to_string(),
-        "utc": utc.replace("+00:00", "Z"),
-        "weekday": weekday(t),
-        "offset": offset(t),
-    })
+/// The fire in UTC, written with `Z`.
+fn utc(t: &ZonedTime) -> String {
+    t.canonical_in(Tz::Fixed(0))
+        .map(|u| u.to_string().replace("+00:00", "Z"))
+        .unwrap_or_default()
 }

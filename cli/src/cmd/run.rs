@@ -127,7 +127,7 @@ fn log_line(e: &Event) -> serde_json::Value {
         "rerun": rerun,
         "job": e.job,
         "fire": e.fire.to_string(),
-        "outcome": e.kind.outcome(),
+        "status": e.kind.outcome(),
         "start": start.map(|t| show_time(t, zone)),
         "end": end.map(|t| show_time(t, zone)),
         "exit_status": exit,

@@ -30,9 +30,14 @@ pub(crate) struct SimulateArgs {
     /// End of the window (exclusive): a date, a datetime, or `+DURATION` after --from
     #[arg(long, default_value = "+30d")]
     to: String,
-    /// Output: a summary table, the ledger as JSON lines or CSV, or one summary line per job
+    /// Output: a summary table (the default on a terminal), the ledger as one JSON document,
+    /// JSON lines (the default otherwise) or CSV, or one summary line per job; the ledger
+    /// formats are written while the simulation runs
     #[arg(long, value_enum)]
     format: Option<SimFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
     /// Only show these jobs (repeatable); all jobs are still simulated (they share pools)
     #[arg(long = "job", value_name = "ID")]
     jobs: Vec<String>,
@@ -44,6 +49,7 @@ pub(crate) struct SimulateArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum SimFormat {
     Table,
+    Json,
     Jsonl,
     Csv,
     Summary,
@@ -68,15 +74,15 @@ pub(crate) fn load_job_file(path: &std::path::Path) -> Result<JobFile, Failure> 
     let source = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        Failure::Input(schedctl_core::render_at(
+        crate::output::error_at(
             &text,
             &shown,
             offset..offset + 1,
             "the job file is not valid UTF-8",
             "save the file as UTF-8",
-        ))
+        )
     })?;
-    JobFile::parse(&source).map_err(|e| Failure::Input(e.render(&shown)))
+    JobFile::parse(&source).map_err(|e| crate::output::file_errors(&e, &shown))
 }
 
 pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
@@ -110,18 +116,22 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
             eprint!("\rsimulating: {pct:5.1}% of the window");
         }
     };
-    let format = args.format.unwrap_or(if stdout_is_terminal() {
+    let terminal = if stdout_is_terminal() {
         SimFormat::Table
     } else {
         SimFormat::Jsonl
-    });
+    };
+    let format = crate::format::chosen(args.format, args.json, SimFormat::Json, terminal);
     // Summaries need counts only, and the ledger formats are written while the simulation
     // runs: either way memory does not grow with the window.
     let (from_i, to_i) = (from.instant(), to.instant());
     let shown = |job: usize| args.jobs.is_empty() || args.jobs.contains(&file.jobs[job].id);
-    if format == SimFormat::Csv {
-        writeln!(out, "job,fire,status,start,end,worker,rule")?;
+    match format {
+        SimFormat::Csv => writeln!(out, "job,fire,status,start,end,worker,rule")?,
+        SimFormat::Json => write!(out, "{{\n  \"entries\": [")?,
+        _ => {}
     }
+    let mut entries = 0u64;
     let mut written: std::io::Result<()> = Ok(());
     // Job ids escaped once, not once per line.
     let ids: Vec<String> = file
@@ -136,8 +146,15 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
         if shown(e.job) {
             written = match format {
                 SimFormat::Csv => write_csv_line(out, &file, &ids[e.job], &e),
-                _ => write_jsonl_line(out, &file, &ids[e.job], &e),
+                SimFormat::Json => {
+                    let lead: &[u8] = if entries == 0 { b"\n    " } else { b",\n    " };
+                    out.write_all(lead)
+                        .and_then(|()| write_json_entry(out, &file, &ids[e.job], &e))
+                }
+                _ => write_json_entry(out, &file, &ids[e.job], &e)
+                    .and_then(|()| out.write_all(b"\n")),
             };
+            entries += 1;
         }
         written.is_ok()
     };
@@ -145,7 +162,7 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
         SimFormat::Table | SimFormat::Summary => {
             simulate_counts(&file, from_i, to_i, args.seed, &mut progress)
         }
-        SimFormat::Jsonl | SimFormat::Csv => simulate_streaming(
+        SimFormat::Json | SimFormat::Jsonl | SimFormat::Csv => simulate_streaming(
             &file,
             from_i,
             to_i,
@@ -160,7 +177,15 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
     written?;
     let sim = sim.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
     match format {
-        SimFormat::Jsonl => write_jsonl_summary(out, &file, &sim, &shown)?,
+        SimFormat::Jsonl => writeln!(out, "{{{}}}", summary_fields(&file, &sim, &shown))?,
+        SimFormat::Json => {
+            let close = if entries == 0 { "]" } else { "\n  ]" };
+            writeln!(
+                out,
+                "{close},\n  {}\n}}",
+                summary_fields(&file, &sim, &shown)
+            )?;
+        }
         SimFormat::Csv => {}
         SimFormat::Summary => {
             for (i, c) in sim.counts.iter().enumerate().filter(|(i, _)| shown(*i)) {
@@ -200,9 +225,10 @@ fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// One fire of the ledger of CONTRACT.md, spaced as Python's `json.dumps` spaces it; `id` is
-/// the job id already written as a JSON string. RFC 3339 times need no escaping.
-fn write_jsonl_line(
+/// One fire of the ledger of CONTRACT.md as a JSON object (no newline), spaced as Python's
+/// `json.dumps` spaces it, with the rule that decided it as CSV has it; `id` is the job id
+/// already written as a JSON string. RFC 3339 times need no escaping.
+fn write_json_entry(
     out: &mut impl Write,
     file: &JobFile,
     id: &str,
@@ -219,9 +245,10 @@ fn write_jsonl_line(
     out.write_all(b", \"end\": ")?;
     write_json_time(out, e.end, zone)?;
     match e.worker {
-        Some(w) => writeln!(out, ", \"worker\": {w}}}"),
-        None => out.write_all(b", \"worker\": null}\n"),
+        Some(w) => write!(out, ", \"worker\": {w}")?,
+        None => out.write_all(b", \"worker\": null")?,
     }
+    write!(out, ", \"rule\": {}}}", json_str(&e.rule.describe()))
 }
 
 fn write_json_time(out: &mut impl Write, t: Option<Instant>, zone: Tz) -> std::io::Result<()> {
@@ -232,13 +259,9 @@ fn write_json_time(out: &mut impl Write, t: Option<Instant>, zone: Tz) -> std::i
     }
 }
 
-/// The last line of the JSON ledger: counts per job and the peak of busy workers.
-fn write_jsonl_summary(
-    out: &mut impl Write,
-    file: &JobFile,
-    sim: &Simulation,
-    shown: &dyn Fn(usize) -> bool,
-) -> Result<(), Failure> {
+/// The ledger's closing members: counts per job, the peak of busy workers, the freeze (the
+/// last line of JSON lines, the keys after `entries` in one JSON document).
+fn summary_fields(file: &JobFile, sim: &Simulation, shown: &dyn Fn(usize) -> bool) -> String {
     let mut summary = Vec::new();
     for (i, c) in sim.counts.iter().enumerate().filter(|(i, _)| shown(*i)) {
         let parts: Vec<String> = Status::ALL
@@ -260,13 +283,11 @@ fn write_jsonl_summary(
         ),
         None => String::new(),
     };
-    writeln!(
-        out,
-        "{{\"summary\": {{{}}}, \"peak_workers\": {}{frozen}}}",
+    format!(
+        "\"summary\": {{{}}}, \"peak_workers\": {}{frozen}",
         summary.join(", "),
         sim.peak_workers
-    )?;
-    Ok(())
+    )
 }
 
 /// The wake-up at which the scheduler froze, in the file's zone (CONTRACT rule 7a).

@@ -3,12 +3,16 @@
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use clap::Args;
-use schedctl_core::snapshot::{diff, render, render_diff_limited, version_of, JobDiff, Snapshot};
+use clap::{Args, ValueEnum};
+use schedctl_core::snapshot::{
+    diff, render, render_diff_limited, signed_span, version_of, FireLine, JobDiff, Snapshot,
+};
 use schedctl_core::{simulate, JobFile};
 use schedctl_trigger::{IsoDateTime, Tz, ZonedTime};
+use serde_json::{json, Value};
 
 use crate::cmd::simulate::load_job_file;
+use crate::format::{chosen, col, Column, RowFormat, RowWriter};
 use crate::output::{CmdResult, Failure};
 use crate::timearg::parse_time;
 
@@ -32,7 +36,68 @@ pub(crate) struct SnapshotArgs {
     /// Write the snapshot here instead of stdout
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
+    /// Output: text (the snapshot file, the default; `check` reads it), or its fires as
+    /// json, jsonl or csv
+    #[arg(long, value_enum)]
+    format: Option<SnapshotFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SnapshotFormat {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// `check` and `diff`: the readable report, or the changes as data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// A snapshot's fires in the machine formats: the keys of `simulate`'s ledger.
+const FIRE_COLUMNS: &[Column] = &[
+    col("job"),
+    col("fire"),
+    col("status"),
+    col("late"),
+    col("rule"),
+];
+
+/// [`CHANGE_COLUMNS`] after the snapshot and its status, for `check` in JSON lines and CSV.
+const CHECK_COLUMNS: &[Column] = &[
+    col("snapshot"),
+    col("status"),
+    col("job"),
+    col("change"),
+    col("old_fire"),
+    col("old_status"),
+    col("new_fire"),
+    col("new_status"),
+    col("rule"),
+    col("detail"),
+];
+
+/// One change of fires or outcomes in the machine formats of `check` and `diff`: `change` is
+/// `moved`, `added`, `removed` or `status` for a fire, `job_added`, `job_removed`,
+/// `job_renamed` or `shifted` for a whole job (`detail` says from what, or by how much).
+const CHANGE_COLUMNS: &[Column] = &[
+    col("job"),
+    col("change"),
+    col("old_fire"),
+    col("old_status"),
+    col("new_fire"),
+    col("new_status"),
+    col("rule"),
+    col("detail"),
+];
 
 /// Recompute snapshots and compare: exit 0 when the fires and outcomes are the same, 1 with a
 /// readable diff when not, 2 on bad input.
@@ -58,6 +123,13 @@ pub(crate) struct CheckArgs {
     /// Show at most N lines of changed fires per snapshot after the summary (`all`: no limit)
     #[arg(long, value_name = "N|all", default_value = "20")]
     max_lines: MaxLines,
+    /// Output: text (the default), or json (one document: each snapshot's status and
+    /// changes), jsonl or csv (one change per line, with the snapshot it is about)
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
 }
 
 /// Show what a change to a job file does to fires and outcomes: one summary line per job
@@ -83,6 +155,13 @@ pub(crate) struct DiffArgs {
     /// Show at most N lines of changed fires after the summary (`all`: no limit)
     #[arg(long, value_name = "N|all", default_value = "20")]
     max_lines: MaxLines,
+    /// Output: text (the default), or the changes as json, jsonl or csv (every change:
+    /// --max-lines limits the text only)
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
+    /// Same as `--format json`
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
 }
 
 /// `--max-lines`: a count, or `all`.
@@ -190,25 +269,114 @@ fn relative_to(path: &Path, dir: &Path) -> PathBuf {
 
 pub(crate) fn run_snapshot(args: SnapshotArgs, out: &mut impl Write) -> CmdResult {
     let (from, to) = window(&args.file, &args.from, &args.to)?;
+    let format = chosen(
+        args.format,
+        args.json,
+        SnapshotFormat::Json,
+        SnapshotFormat::Text,
+    );
+    let name = match &args.output {
+        Some(target) => relative_to(&args.file, dir_of(target))
+            .to_string_lossy()
+            .replace('\\', "/"),
+        None => args.file.to_string_lossy().into_owned(),
+    };
+    let mut text = snapshot_text(&args.file, &name, &from, &to)?;
+    if format != SnapshotFormat::Text {
+        let snap = Snapshot::parse(&text)
+            .map_err(|e| Failure::Input(format!("error: internal: {e}\n")))?;
+        let format = match format {
+            SnapshotFormat::Jsonl => RowFormat::Jsonl,
+            SnapshotFormat::Csv => RowFormat::Csv,
+            _ => RowFormat::Json,
+        };
+        let mut bytes = Vec::new();
+        let mut rows = RowWriter::new(format, &mut bytes, FIRE_COLUMNS)?;
+        for (job, fires) in &snap.jobs {
+            for f in fires {
+                rows.row(vec![
+                    json!(job),
+                    json!(f.fire),
+                    json!(f.status.name()),
+                    json!(f.late.as_micros() as f64 / 1e6),
+                    json!(f.reason()),
+                ])?;
+            }
+        }
+        rows.finish()?;
+        text = String::from_utf8_lossy(&bytes).into_owned();
+    }
     match &args.output {
         Some(target) => {
-            let dir = target
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let name = relative_to(&args.file, dir)
-                .to_string_lossy()
-                .replace('\\', "/");
-            let text = snapshot_text(&args.file, &name, &from, &to)?;
             write_atomically(target, &text)?;
             eprintln!("wrote {}", target.display());
         }
-        None => {
-            let text = snapshot_text(&args.file, &args.file.to_string_lossy(), &from, &to)?;
-            out.write_all(text.as_bytes())?;
-        }
+        None => out.write_all(text.as_bytes())?,
     }
     Ok(crate::exit::OK)
+}
+
+/// A job's changes as rows of [`CHANGE_COLUMNS`].
+fn change_rows(d: &JobDiff) -> Vec<Vec<Value>> {
+    let fire = |f: Option<&FireLine>| {
+        (
+            json!(f.map(|f| f.fire.clone())),
+            json!(f.map(|f| f.status.name())),
+        )
+    };
+    let row = |change: &str, old: Option<&FireLine>, new: Option<&FireLine>, detail: Value| {
+        let ((old_fire, old_status), (new_fire, new_status)) = (fire(old), fire(new));
+        let rule = json!(new.or(old).and_then(FireLine::reason));
+        vec![
+            json!(d.job),
+            json!(change),
+            old_fire,
+            old_status,
+            new_fire,
+            new_status,
+            rule,
+            detail,
+        ]
+    };
+    let mut rows = Vec::new();
+    if d.added_job {
+        rows.push(row("job_added", None, None, Value::Null));
+    }
+    if d.removed_job {
+        rows.push(row("job_removed", None, None, Value::Null));
+    }
+    if let Some(old) = &d.renamed_from {
+        rows.push(row("job_renamed", None, None, json!(format!("from {old}"))));
+    }
+    if let Some(by) = d.shift {
+        rows.push(row(
+            "shifted",
+            None,
+            None,
+            json!(format!("by {}", signed_span(by))),
+        ));
+    }
+    for (a, b) in &d.moved {
+        rows.push(row("moved", Some(a), Some(b), Value::Null));
+    }
+    for a in &d.added {
+        rows.push(row("added", None, Some(a), Value::Null));
+    }
+    for a in &d.removed {
+        rows.push(row("removed", Some(a), None, Value::Null));
+    }
+    for (a, b) in &d.changed {
+        rows.push(row("status", Some(a), Some(b), Value::Null));
+    }
+    rows
+}
+
+fn row_format(format: ReportFormat) -> RowFormat {
+    match format {
+        ReportFormat::Jsonl => RowFormat::Jsonl,
+        ReportFormat::Csv => RowFormat::Csv,
+        _ => RowFormat::Json,
+    }
 }
 
 /// Writes `text` to a temporary file beside `target`, then renames it over `target`.
@@ -255,6 +423,15 @@ pub(crate) fn run_check(args: CheckArgs, out: &mut impl Write) -> CmdResult {
         return Err(Failure::Input(
             "error: no snapshot given\n  = help: schedctl check SNAP... [FILE]\n".into(),
         ));
+    }
+    let format = chosen(
+        args.format,
+        args.json,
+        ReportFormat::Json,
+        ReportFormat::Text,
+    );
+    if format != ReportFormat::Text {
+        return check_data(&snapshots, job_file.as_deref(), args.update, format, out);
     }
     let mut code = crate::exit::OK;
     for (path, text) in &snapshots {
@@ -309,14 +486,17 @@ fn tidy(path: &Path) -> PathBuf {
     }
 }
 
-fn check_one(
-    snapshot: &Path,
-    text: &str,
-    job_file: Option<&Path>,
-    update: bool,
-    max_lines: MaxLines,
-    out: &mut impl Write,
-) -> CmdResult {
+/// A snapshot recomputed from its job file.
+struct Recomputed {
+    old: Snapshot,
+    /// The job file it was checked against.
+    file: PathBuf,
+    fresh_text: String,
+}
+
+/// Recomputes `snapshot` (whose text is `text`) from the job file given, else the one its
+/// header names, over the window its header gives.
+fn recompute(snapshot: &Path, text: &str, job_file: Option<&Path>) -> Result<Recomputed, Failure> {
     let old = Snapshot::parse(text)
         .map_err(|e| Failure::Input(format!("error: `{}`: {e}\n", snapshot.display())))?;
     let file = match job_file {
@@ -337,6 +517,99 @@ fn check_one(
         header_time(&old, "to", snapshot)?,
     );
     let fresh_text = snapshot_text(&file, &name, &from, &to)?;
+    Ok(Recomputed {
+        old,
+        file,
+        fresh_text,
+    })
+}
+
+/// `check --format json|jsonl|csv`: each snapshot's status (`ok`, `changed`, `updated`) and
+/// its changes.
+fn check_data(
+    snapshots: &[(PathBuf, String)],
+    job_file: Option<&Path>,
+    update: bool,
+    format: ReportFormat,
+    out: &mut impl Write,
+) -> CmdResult {
+    let mut code = crate::exit::OK;
+    let mut checked = Vec::new();
+    for (path, text) in snapshots {
+        let r = recompute(path, text, job_file)?;
+        let diffs = if r.fresh_text == *text {
+            Vec::new()
+        } else {
+            let fresh = Snapshot::parse(&r.fresh_text)
+                .map_err(|e| Failure::Input(format!("error: internal: {e}\n")))?;
+            diff(&r.old, &fresh)
+        };
+        let status = if r.fresh_text == *text || (diffs.is_empty() && !update) {
+            "ok"
+        } else if update {
+            write_atomically(path, &r.fresh_text)?;
+            "updated"
+        } else {
+            code = crate::exit::CHECK_FAILED;
+            "changed"
+        };
+        checked.push((path.display().to_string(), r.file, status, diffs));
+    }
+    if format != ReportFormat::Json {
+        let mut rows = RowWriter::new(row_format(format), out, CHECK_COLUMNS)?;
+        for (snapshot, _, status, diffs) in &checked {
+            for mut row in diffs.iter().flat_map(change_rows) {
+                row.splice(0..0, [json!(snapshot), json!(status)]);
+                rows.row(row)?;
+            }
+        }
+        rows.finish()?;
+        return Ok(code);
+    }
+    // One document, written by hand so that each change's keys keep their column order.
+    let status = if code == crate::exit::OK {
+        "ok"
+    } else {
+        "changed"
+    };
+    write!(
+        out,
+        "{{\n  \"status\": {},\n  \"snapshots\": [",
+        json!(status)
+    )?;
+    for (i, (snapshot, file, status, diffs)) in checked.iter().enumerate() {
+        write!(
+            out,
+            "{}\n    {{\n      \"snapshot\": {},\n      \"job_file\": {},\n      \"status\": {},\n      \"changes\": ",
+            if i == 0 { "" } else { "," },
+            json!(snapshot),
+            json!(file.display().to_string()),
+            json!(status)
+        )?;
+        let mut rows = RowWriter::nested(RowFormat::Json, &mut *out, CHANGE_COLUMNS, "      ")?;
+        for row in diffs.iter().flat_map(change_rows) {
+            rows.row(row)?;
+        }
+        rows.finish()?;
+        write!(out, "\n    }}")?;
+    }
+    writeln!(out, "\n  ]\n}}")?;
+    Ok(code)
+}
+
+fn check_one(
+    snapshot: &Path,
+    text: &str,
+    job_file: Option<&Path>,
+    update: bool,
+    max_lines: MaxLines,
+    out: &mut impl Write,
+) -> CmdResult {
+    let Recomputed {
+        old,
+        file,
+        fresh_text,
+    } = recompute(snapshot, text, job_file)?;
     let shown = file.display();
     if fresh_text == text {
         writeln!(out, "ok: {} matches {shown}", snapshot.display())?;
@@ -413,6 +686,24 @@ pub(crate) fn run_diff(args: DiffArgs, out: &mut impl Write) -> CmdResult {
     let parse =
         |t: &str| Snapshot::parse(t).map_err(|e| Failure::Input(format!("error: internal: {e}\n")));
     let diffs = diff(&parse(&old_text)?, &parse(&new_text)?);
+    let format = chosen(
+        args.format,
+        args.json,
+        ReportFormat::Json,
+        ReportFormat::Text,
+    );
+    if format != ReportFormat::Text {
+        let mut rows = RowWriter::new(row_format(format), out, CHANGE_COLUMNS)?;
+        for row in diffs.iter().flat_map(change_rows) {
+            rows.row(row)?;
+        }
+        rows.finish()?;
+        return Ok(if diffs.is_empty() {
+            crate::exit::OK
+        } else {
+            crate::exit::CHECK_FAILED
+        });
+    }
     if diffs.is_empty() {
         writeln!(out, "no change to fires or outcomes from {from} to {to}")?;
         return Ok(crate::exit::OK);

@@ -32,7 +32,7 @@ pub(crate) fn counts(log: &[serde_json::Value]) -> BTreeMap<(String, String), us
     for e in log {
         let key = (
             e["job"].as_str().unwrap_or("").to_owned(),
-            e["outcome"].as_str().unwrap_or("").to_owned(),
+            e["status"].as_str().unwrap_or("").to_owned(),
         );
         *out.entry(key).or_insert(0) += 1;
     }

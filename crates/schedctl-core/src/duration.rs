@@ -36,16 +36,44 @@ impl fmt::Display for Micros {
     }
 }
 
-/// Reads a humantime duration such as `45m` or `1h 30m`; says why when it cannot.
-pub fn parse_duration(text: &str) -> Result<Micros, String> {
+/// Why a duration cannot be read ([`parse_duration`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// A leading `-`.
+    #[error("durations cannot be negative")]
+    Negative,
+    /// Not humantime's syntax (`45m`, `1h 30m`, `500ms`); `reason` is humantime's.
+    #[error("{reason}")]
+    Syntax {
+        /// What humantime says is wrong.
+        reason: String,
+    },
+    /// Longer than [`MAX_DURATION`] (100 years).
+    #[error("longer than 100 years")]
+    TooLong,
+}
+
+/// Reads a humantime duration such as `45m` or `1h 30m` (no sign; at most 100 years).
+///
+/// ```
+/// use schedctl_core::{parse_duration, DurationError, Micros};
+/// assert_eq!(parse_duration("1h 30m"), Ok(Micros::from_secs(5400)));
+/// assert_eq!(parse_duration("-5m"), Err(DurationError::Negative));
+/// ```
+///
+/// Errors: [`DurationError`] says which rule the text breaks.
+pub fn parse_duration(text: &str) -> Result<Micros, DurationError> {
     let t = text.trim();
     if t.starts_with('-') {
-        return Err("durations cannot be negative".into());
+        return Err(DurationError::Negative);
     }
-    let d = humantime::parse_duration(t).map_err(|e| e.to_string())?;
-    let us = i64::try_from(d.as_micros()).map_err(|_| "too long".to_owned())?;
+    let d = humantime::parse_duration(t).map_err(|e| DurationError::Syntax {
+        reason: e.to_string(),
+    })?;
+    let us = i64::try_from(d.as_micros()).map_err(|_| DurationError::TooLong)?;
     if us > MAX_DURATION.0 {
-        return Err("longer than 100 years".into());
+        return Err(DurationError::TooLong);
     }
     Ok(Micros(us))
 }

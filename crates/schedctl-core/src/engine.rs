@@ -76,12 +76,20 @@ struct JobState {
 pub enum SimError {
     /// A trigger's next fire left the supported range.
     #[error("job `{job}`: {error}")]
-    Trigger { job: String, error: EvalError },
+    Trigger {
+        /// The job's id.
+        job: String,
+        /// What the trigger could not compute.
+        error: EvalError,
+    },
     /// A fire was classified twice or not at all: a bug in schedctl.
     #[error("internal error: conservation broken for job `{job}`: {fires} fires in the window, {classified} classified")]
     Conservation {
+        /// The job's id.
         job: String,
+        /// The job's fires in the window.
         fires: u64,
+        /// The ledger entries the job got.
         classified: u64,
     },
     /// The consumer of a streamed ledger asked to stop.
@@ -112,6 +120,7 @@ pub struct Engine<'f> {
 /// The wake-up at which APScheduler 3.11's scheduler thread stopped for good: computing the
 /// next run time of `job` entered the AndTrigger's endless loop (CONTRACT rule 7a).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Frozen {
     /// The job (index in the file) whose trigger froze the scheduler.
     pub job: usize,
@@ -203,6 +212,8 @@ fn utc(t: Instant) -> Result<ZonedTime, EvalError> {
 impl<'f> Engine<'f> {
     /// Adds every job at `start`; wake-ups at or after `end` will not happen. Jitter of job
     /// `i` is drawn from a generator seeded with `seed` and `i`.
+    ///
+    /// Errors: [`SimError::Trigger`] when a job's first fire cannot be computed.
     pub fn new(
         file: &'f JobFile,
         start: Instant,
@@ -615,6 +626,7 @@ impl<'f> Engine<'f> {
 
 /// What an engine leaves when the window is over.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Finished {
     /// The classified fires not yet drained (see [`Engine::drain_ready`]), in ledger order
     /// (fire instant, job id); empty after [`Engine::count_only`].

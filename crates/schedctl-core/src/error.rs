@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use schedctl_trigger::{render_diagnostic, Style};
+
 use crate::duration::Micros;
 
 /// What is wrong at one place of a job file.
@@ -11,72 +13,126 @@ use crate::duration::Micros;
 pub enum FileErrorKind {
     /// Not valid TOML (this includes a key given twice).
     #[error("{message}")]
-    Toml { message: String },
+    Toml {
+        /// The TOML parser's message.
+        message: String,
+    },
     /// A key the section does not have.
     #[error("unknown key `{key}` in {section}")]
     UnknownKey {
+        /// The section, e.g. `[[job]]` or `top level`.
         section: String,
+        /// The key, as written.
         key: String,
+        /// The keys the section takes, comma-separated.
         allowed: String,
     },
     /// A value of the wrong type.
     #[error("`{key}` must be {expected}, found {found}")]
     WrongType {
+        /// The key.
         key: String,
+        /// The type the key takes, in words (`a string`, `an integer`, ...).
         expected: String,
+        /// The TOML type given, in words.
         found: String,
     },
     /// A required key is missing.
     #[error("{section} is missing `{key}`")]
-    Missing { key: String, section: String },
+    Missing {
+        /// The missing key.
+        key: String,
+        /// The section it is missing from, e.g. `[[job]]` or ``job store `main` ``.
+        section: String,
+    },
     /// An integer that must be at least 1.
     #[error("`{key}` must be at least 1, found `{value}`")]
-    NotPositive { key: String, value: String },
+    NotPositive {
+        /// The key.
+        key: String,
+        /// The value, as written.
+        value: String,
+    },
     /// An integer too large.
     #[error("`{key}` is too large")]
-    TooLarge { key: String },
+    TooLarge {
+        /// The key.
+        key: String,
+    },
     /// A duration that cannot be read.
     #[error("`{key}` value `{text}` is not a duration: {reason}")]
     BadDuration {
+        /// The key.
         key: String,
+        /// The value, as written.
         text: String,
+        /// Why it is not a duration (humantime's message, or a limit such as 100 years).
         reason: String,
+        /// Whether the key also takes `"none"` (no limit), as `misfire_grace_time` does.
         none_allowed: bool,
     },
     /// A datetime that cannot be read.
     #[error("`{key}` value `{text}` is not a datetime: {reason}")]
     BadDatetime {
+        /// The key.
         key: String,
+        /// The value, as written.
         text: String,
+        /// Why it cannot be read.
         reason: String,
     },
     /// An unknown time zone.
     #[error("unknown time zone `{name}`")]
     UnknownZone {
+        /// The zone name, as written.
         name: String,
+        /// The canonical name when the given one differs only in case.
         suggestion: Option<&'static str>,
     },
     /// A bad trigger string (the span points into it).
     #[error("{message}")]
-    Trigger { message: String, help: String },
+    Trigger {
+        /// The trigger parser's message.
+        message: String,
+        /// The trigger parser's help line.
+        help: String,
+    },
     /// Two jobs with one id.
     #[error("job id `{id}` is already used by the job on line {first_line}")]
-    DuplicateId { id: String, first_line: usize },
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The line (1-based) of the job that has the id first.
+        first_line: usize,
+    },
     /// An empty id.
     #[error("job id is empty")]
     EmptyId,
     /// A job naming an executor that is not defined.
     #[error("unknown executor `{name}`")]
-    UnknownExecutor { name: String, defined: String },
+    UnknownExecutor {
+        /// The executor's name, as written.
+        name: String,
+        /// The executors the file defines, comma-separated.
+        defined: String,
+    },
     /// A job naming a job store that is not defined.
     #[error("unknown job store `{name}`")]
-    UnknownJobStore { name: String, defined: String },
+    UnknownJobStore {
+        /// The job store's name, as written.
+        name: String,
+        /// The job stores the file defines, comma-separated.
+        defined: String,
+    },
     /// `[executor]` and `[executors.default]` both given.
     #[error("the default executor is given twice")]
     DefaultExecutorTwice,
     /// A job store kind other than memory, sqlite or postgres.
     #[error("unknown job store kind `{kind}`")]
-    BadStoreKind { kind: String },
+    BadStoreKind {
+        /// The kind, as written.
+        kind: String,
+    },
     /// `path` on a memory store.
     #[error("a memory job store has no `path`")]
     PathOnMemoryStore,
@@ -84,7 +140,9 @@ pub enum FileErrorKind {
     /// store, ...).
     #[error("a {kind} job store has no `{key}`")]
     KeyNotForStoreKind {
+        /// The store's kind: `memory`, `sqlite` or `postgres`.
         kind: String,
+        /// The key that kind does not take.
         key: String,
         /// The keys this kind of store takes, in words.
         allowed: &'static str,
@@ -101,22 +159,34 @@ pub enum FileErrorKind {
         "`url` must start with `postgres://` or `postgresql://`{}",
         .scheme.as_ref().map(|s| format!(", found `{s}://`")).unwrap_or_default()
     )]
-    BadPostgresUrl { scheme: Option<String> },
+    BadPostgresUrl {
+        /// The URL's scheme (before `://`), if it has one.
+        scheme: Option<String>,
+    },
     /// A `url_env` that is not an environment variable name.
     #[error("`url_env` value {name:?} is not an environment variable name")]
-    BadEnvName { name: String },
+    BadEnvName {
+        /// The name, as written.
+        name: String,
+    },
     /// A `lease` outside its range.
     #[error("`lease` value `{text}` is outside {min} to {max}")]
     LeaseOutOfRange {
+        /// The value, as written.
         text: String,
+        /// The shortest lease allowed.
         min: Micros,
+        /// The longest lease allowed.
         max: Micros,
     },
     /// A DST policy name that does not exist.
     #[error("`{key}` value `{value}` is not a policy")]
     BadPolicy {
+        /// The key: `dst_gap`, `dst_fold` or `on_abandon`.
         key: String,
+        /// The value, as written.
         value: String,
+        /// The names the key takes, APScheduler 3.x's behaviour (or the default) first.
         allowed: &'static str,
     },
     /// A DST policy on a trigger that has no DST behaviour.
@@ -124,7 +194,10 @@ pub enum FileErrorKind {
     DstOnNonCron,
     /// A pool larger than [`crate::MAX_WORKERS`].
     #[error("`max_workers` is above {max}")]
-    TooManyWorkers { max: u32 },
+    TooManyWorkers {
+        /// The largest pool allowed ([`crate::MAX_WORKERS`]).
+        max: u32,
+    },
     /// An interval that goes back in time.
     #[error("the interval is negative: its fires go back in time")]
     BackwardsInterval,
@@ -133,7 +206,12 @@ pub enum FileErrorKind {
     NulInCommand,
     /// A pause that ends before it starts.
     #[error("pause ends (`{to}`) before it starts (`{from}`)")]
-    PauseBackwards { from: String, to: String },
+    PauseBackwards {
+        /// The pause's start (RFC 3339, with its UTC offset).
+        from: String,
+        /// The pause's end (RFC 3339, with its UTC offset).
+        to: String,
+    },
 }
 
 impl FileErrorKind {
@@ -252,55 +330,30 @@ impl FileErrors {
         &self.errors
     }
 
-    /// Each error as `PATH:LINE:COL: error: MESSAGE`, the line, a caret under the offending
-    /// text and a help line.
+    /// Each error drawn as rustc draws it (plain text): the message, `--> PATH:LINE:COLUMN`,
+    /// the line with the offending text underlined, and a help line.
     pub fn render(&self, path: &str) -> String {
-        let mut out = String::new();
-        for e in &self.errors {
-            out.push_str(&render_at(
-                &self.source,
-                path,
-                e.span(),
-                &e.to_string(),
-                &e.kind.help(),
-            ));
-        }
-        out
+        self.render_styled(path, Style::Plain)
     }
-}
 
-/// Draws one message at a span of `source`.
-pub fn render_at(
-    source: &str,
-    path: &str,
-    span: Range<usize>,
-    message: &str,
-    help: &str,
-) -> String {
-    let floor = |i: usize| {
-        let mut i = i.min(source.len());
-        while !source.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
-    let start = floor(span.start);
-    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = source[start..]
-        .find('\n')
-        .map_or(source.len(), |i| start + i);
-    let line_no = source[..start].matches('\n').count() + 1;
-    let col = source[line_start..start].chars().count() + 1;
-    let text = &source[line_start..line_end];
-    let end = floor(span.end.clamp(start, line_end.max(start)));
-    let width = source[start..end].chars().count().max(1);
-    let gutter = line_no.to_string().len();
-    format!(
-        "{path}:{line_no}:{col}: error: {message}\n{pad} |\n{line_no} | {text}\n{pad} | {}{}\n{pad} = help: {help}\n",
-        " ".repeat(col - 1),
-        "^".repeat(width),
-        pad = " ".repeat(gutter),
-    )
+    /// [`FileErrors::render`] with ANSI colours when `style` is [`Style::Color`].
+    pub fn render_styled(&self, path: &str, style: Style) -> String {
+        self.errors
+            .iter()
+            .map(|e| {
+                render_diagnostic(
+                    &self.source,
+                    Some(path),
+                    e.span(),
+                    &e.to_string(),
+                    &e.kind.help(),
+                    style,
+                )
+            })
+            // A blank line between two errors, as rustc leaves.
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 impl fmt::Display for FileErrors {

@@ -6,6 +6,8 @@ use crate::duration::Micros;
 
 /// What became of one fire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Status {
     /// Ran.
     Executed,
@@ -43,28 +45,47 @@ impl Status {
 
 /// Why a fire got its status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum Rule {
     /// Started within the grace (or with no grace limit); `late` is start − fire.
-    OnTime { late: Micros },
+    OnTime {
+        /// The start minus the fire time.
+        late: Micros,
+    },
     /// Started `late` after the fire, more than the grace. Of that lateness, `woke_late` passed
     /// before the scheduler handed the fire to its pool (a pause or outage, or a fire before
     /// the start) and `queued` waiting for a worker; the rest behind the same task's earlier
     /// run times (`coalesce = false`).
     LateBeyondGrace {
+        /// The start minus the fire time.
         late: Micros,
+        /// The job's `misfire_grace_time`.
         grace: Micros,
+        /// The part of `late` before the scheduler handed the fire to its pool.
         woke_late: Micros,
+        /// The part of `late` spent waiting for a worker.
         queued: Micros,
     },
     /// Overdue together with later fires; only the fire at `into` runs.
-    CoalescedInto { into: Instant },
+    CoalescedInto {
+        /// The fire that ran in its place.
+        into: Instant,
+    },
     /// `running` runs were in progress, the job's max_instances.
-    MaxInstances { running: u32 },
+    MaxInstances {
+        /// The runs in progress (the job's `max_instances`).
+        running: u32,
+    },
     /// The scheduler was paused (or down) until after the window's end.
     PausedPastEnd,
     /// APScheduler 3.11's scheduler froze at `at` (an AndTrigger loop, CONTRACT rule 7a) and
     /// never processed this fire.
-    Frozen { at: Instant },
+    Frozen {
+        /// When the scheduler froze.
+        at: Instant,
+    },
 }
 
 impl Rule {
@@ -89,6 +110,8 @@ impl Rule {
 
 /// One classified fire.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Entry {
     /// Index of the job in the job file.
     pub job: usize,
@@ -123,6 +146,7 @@ impl Entry {
 
 /// Counts per status for one job.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Counts {
     /// Fires in the window.
     pub fires: u64,
@@ -153,6 +177,7 @@ impl Counts {
 
 /// Load of one executor over the simulation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PoolLoad {
     /// The executor's name.
     pub name: String,

@@ -27,6 +27,7 @@
 //! assert_eq!(moved.as_deref(), Some("2027-03-28T03:30:00+02:00"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod clock;
@@ -35,6 +36,8 @@ mod engine;
 mod error;
 mod jobfile;
 mod ledger;
+#[cfg(feature = "serde")]
+mod ledger_serde;
 pub mod lint;
 pub mod policy;
 mod simulate;
@@ -44,9 +47,9 @@ pub mod snapshot;
 mod props;
 
 pub use clock::{Clock, VirtualClock};
-pub use duration::{parse_duration, Micros, MAX_DURATION};
+pub use duration::{parse_duration, DurationError, Micros, MAX_DURATION};
 pub use engine::{Engine, Finished, Frozen, SimError};
-pub use error::{render_at, FileError, FileErrorKind, FileErrors};
+pub use error::{FileError, FileErrorKind, FileErrors};
 pub use jobfile::{
     Executor, Job, JobFile, JobStore, JobStoreKind, OnAbandon, Pause, PostgresUrl, DEFAULT_LEASE,
     DEFAULT_MAX_WORKERS, MAX_WORKERS,

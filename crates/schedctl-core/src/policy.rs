@@ -13,11 +13,47 @@ use smallvec::SmallVec;
 use crate::duration::Micros;
 use crate::jobfile::Job;
 
-/// The run times of one task.
-pub type RunTimes = SmallVec<[ZonedTime; 1]>;
+/// The run times of one task, oldest first: a slice (`w.kept.len()`, `w.kept.last()`,
+/// `for t in &w.kept`). Almost always one, kept inline so that a wake-up allocates nothing;
+/// the inline storage is an implementation detail, not part of the API.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunTimes(SmallVec<[ZonedTime; 1]>);
+
+impl RunTimes {
+    pub(crate) fn new() -> RunTimes {
+        RunTimes(SmallVec::new())
+    }
+
+    pub(crate) fn push(&mut self, t: ZonedTime) {
+        self.0.push(t);
+    }
+
+    /// Removes the first `n` run times, oldest first.
+    pub(crate) fn take_first(&mut self, n: usize) -> Vec<ZonedTime> {
+        self.0.drain(..n).collect()
+    }
+}
+
+impl std::ops::Deref for RunTimes {
+    type Target = [ZonedTime];
+
+    fn deref(&self) -> &[ZonedTime] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a RunTimes {
+    type Item = &'a ZonedTime;
+    type IntoIter = std::slice::Iter<'a, ZonedTime>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
 
 /// What a wake-up decides for one due job.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Wakeup {
     /// Overdue run times merged into the last one (coalesce), oldest first.
     pub coalesced: Vec<ZonedTime>,
@@ -33,6 +69,8 @@ pub struct Wakeup {
 /// APScheduler's processing of a due job at `now`: `next` is its next run time (at or before
 /// `now`), `running` its runs in progress. `now` is read in UTC, as the scheduler loop does.
 /// `cursor` is the job's walk through its fires (see [`Cursor`]): keep one per job.
+///
+/// Errors: the [`EvalError`] of the trigger when a next run time cannot be computed.
 // Inlined into each caller: its result then stays in registers instead of being stored
 // field by field and reloaded whole (a store-forwarding stall per wake-up).
 #[inline(always)]
@@ -70,7 +108,7 @@ pub fn wake_job(
         });
     };
     let coalesced = if job.coalesce && run_times.len() > 1 {
-        run_times.drain(..run_times.len() - 1).collect()
+        run_times.take_first(run_times.len() - 1)
     } else {
         Vec::new()
     };
@@ -94,9 +132,17 @@ pub fn wake_job(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartDecision {
     /// Run it; it starts `late` after its fire time.
-    Run { late: Micros },
+    Run {
+        /// The start minus the run time.
+        late: Micros,
+    },
     /// Skip it: `late` is beyond the job's misfire grace `grace`.
-    Missed { late: Micros, grace: Micros },
+    Missed {
+        /// The start minus the run time.
+        late: Micros,
+        /// The job's `misfire_grace_time`, which `late` exceeds.
+        grace: Micros,
+    },
 }
 
 /// Whether a run time of `job` due at `run_time` may start at `start`.

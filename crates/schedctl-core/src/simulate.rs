@@ -9,6 +9,7 @@ use crate::ledger::{Counts, Entry, PoolLoad, Status};
 
 /// The outcome of [`simulate`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Simulation {
     /// Every fire in the window, sorted by (fire instant, job id).
     pub ledger: Vec<Entry>,
@@ -22,10 +23,21 @@ pub struct Simulation {
     pub frozen: Option<Frozen>,
 }
 
-/// Simulates `file` from `start` (inclusive) to `end` (exclusive) on a virtual clock.
+/// Simulates `file` from `start` (inclusive) to `end` (exclusive) on a virtual clock, with
+/// APScheduler 3.x's policy: every job is added at `start` (an interval without
+/// `start_date` counts from there), wakes at its next run time, coalesces, drops at
+/// `max_instances`, queues on its executor and is missed beyond its misfire grace. Jitter of
+/// job `i` comes from a generator seeded with `seed` and `i`: the same inputs give the same
+/// simulation. Ledger fires are written in each job's trigger zone; `start`, `end` and the
+/// entries' `start`/`end` are instants.
 ///
 /// Checks the conservation rule before returning: for every job without jitter, the fires
 /// of its trigger in the window are exactly the classified ones.
+///
+/// Errors: [`SimError::Trigger`] when a trigger's next fire cannot be computed (past year
+/// 9999, an `and` search without end); [`SimError::Conservation`] for a bug in schedctl.
+/// An AndTrigger loop that freezes APScheduler 3.11 is not an error: the simulation records
+/// it in [`Simulation::frozen`] and classifies the later fires as never processed.
 ///
 /// ```
 /// # use schedctl_core::{simulate, JobFile, Status};

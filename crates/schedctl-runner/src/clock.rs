@@ -3,7 +3,7 @@
 use schedctl_core::Clock;
 use schedctl_trigger::Instant;
 
-/// Real time; waiting sleeps.
+/// Real time (the system clock, as instants since the Unix epoch); waiting sleeps.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 

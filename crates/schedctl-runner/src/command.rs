@@ -26,8 +26,9 @@ pub struct CommandSpec {
     pub timeout: Option<Duration>,
 }
 
-/// A Rust function to run (for library users).
-pub type Closure = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+/// A Rust function to run (for library users): called with the job id and the scheduled fire
+/// time (in the trigger's zone); an error fails the run with its `Display` as the message.
+pub type Closure = Arc<dyn Fn(&str, &ZonedTime) -> crate::JobResult + Send + Sync>;
 
 /// What a job does when it runs.
 #[derive(Clone)]
@@ -124,7 +125,10 @@ impl From<Result<Option<i32>, (String, Option<i32>)>> for RunResult {
 /// Runs an action for the run `ctx`, its command's output going where `output` says.
 pub(crate) fn run_action(action: &Action, ctx: &RunContext<'_>, output: &Output) -> RunResult {
     match action {
-        Action::Closure(f) => f().map(|()| None).map_err(|m| (m, None)).into(),
+        Action::Closure(f) => f(ctx.job, ctx.fire)
+            .map(|()| None)
+            .map_err(|e| (e.to_string(), None))
+            .into(),
         Action::Command(spec) => run_command(spec, ctx, output),
     }
 }

@@ -10,45 +10,40 @@
 //! run as [`Scheduler::set_output`] says, and its event has the tail ([`Event::output`]).
 //!
 //! ```
-//! use std::sync::{Arc, Mutex};
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::sync::Arc;
+//! use std::time::Duration;
 //! use schedctl_core::Executor;
-//! use schedctl_runner::{Action, JobSpec, MemoryStore, Scheduler};
+//! use schedctl_runner::{JobSpec, MemoryStore, Scheduler};
 //!
-//! let runs = Arc::new(Mutex::new(0));
+//! let runs = Arc::new(AtomicUsize::new(0));
 //! let counter = runs.clone();
 //! let mut sched = Scheduler::new(vec![Executor { name: "default".into(), max_workers: 2 }], vec![]);
 //! sched.add_store("default", Box::new(MemoryStore::default()))?;
-//! let spec = JobSpec {
-//!     id: "tick".into(),
-//!     trigger: "interval:seconds=1".into(),
-//!     timezone: "UTC".into(),
-//!     command: vec![],
-//!     executor: "default".into(),
-//!     jobstore: "default".into(),
-//!     coalesce: true,
-//!     max_instances: 1,
-//!     misfire_grace_us: Some(1_000_000),
-//!     duration_us: 0,
-//!     timeout_us: None,
-//!     on_abandon: Default::default(),
-//! };
-//! let action = Action::Closure(Arc::new(move || {
-//!     *counter.lock().map_err(|e| e.to_string())? += 1;
-//!     Ok(())
-//! }));
-//! sched.add_job(spec, Some(action), false)?;
+//! sched.add(
+//!     JobSpec::builder("tick", "interval:seconds=1")
+//!         .misfire_grace_time(Some(Duration::from_secs(1)))
+//!         .closure(move |_job, _fire| {
+//!             counter.fetch_add(1, Ordering::SeqCst);
+//!             Ok(())
+//!         }),
+//! )?;
 //! sched.start();
-//! std::thread::sleep(std::time::Duration::from_millis(2_300));
+//! std::thread::sleep(Duration::from_millis(2_300));
 //! sched.shutdown(true);
-//! assert!(*runs.lock().unwrap() >= 2);
+//! assert!(runs.load(Ordering::SeqCst) >= 2);
 //! # Ok::<(), schedctl_runner::RunnerError>(())
 //! ```
+#![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod builder;
 mod clock;
 mod command;
 mod error;
 mod event;
+#[cfg(all(test, feature = "serde"))]
+mod event_serde;
 mod output;
 mod pool;
 mod scheduler;
@@ -56,6 +51,7 @@ mod store;
 
 use std::sync::{Mutex, MutexGuard};
 
+pub use builder::{JobBuilder, JobResult};
 pub use clock::SystemClock;
 pub use command::{Action, Closure, CommandSpec};
 pub use error::RunnerError;

@@ -49,6 +49,7 @@ pub enum Output {
 
 /// What a command wrote, as its event tells it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RunOutput {
     /// The end of the output, standard output and error together: at most the last
     /// [`TAIL_LINES`] lines and [`TAIL_BYTES`] bytes, without its final newline, invalid UTF-8

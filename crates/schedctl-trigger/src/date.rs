@@ -13,7 +13,8 @@ pub struct DateTrigger {
 }
 
 impl DateTrigger {
-    /// The run date, when given (else the scheduler start).
+    /// The run date, when given (else the scheduler start): in the trigger's zone, or with
+    /// the fixed offset it was written with.
     pub fn run_date(&self) -> Option<ZonedTime> {
         self.run_date
     }

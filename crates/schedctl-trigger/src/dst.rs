@@ -148,7 +148,10 @@ pub enum DstTouch {
     None,
     /// The wanted wall time was in a gap; APScheduler shifted it. `after_gap` is the first
     /// instant after the gap.
-    Gap { after_gap: Instant },
+    Gap {
+        /// The first instant after the gap (the transition itself).
+        after_gap: Instant,
+    },
     /// The wall time exists twice; this is its first occurrence.
     FoldFirst,
     /// The wall time exists twice; this is its second occurrence.

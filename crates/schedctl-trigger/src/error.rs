@@ -8,6 +8,7 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::cron::field::CronField;
+use crate::diagnostic::{render_diagnostic, Style};
 use crate::iso::IsoError;
 use crate::time::ZonedTime;
 
@@ -17,83 +18,144 @@ use crate::time::ZonedTime;
 pub enum ErrorKind {
     /// The text before `:` is not a trigger kind.
     #[error("unknown trigger kind `{kind}`")]
-    UnknownKind { kind: String },
+    UnknownKind {
+        /// The text before `:`, as written.
+        kind: String,
+    },
     /// A word without `=` before any field.
     #[error("expected `FIELD=VALUE`, found `{word}`")]
-    ExpectedField { word: String },
+    ExpectedField {
+        /// The word, as written.
+        word: String,
+    },
     /// The same field twice.
     #[error("field `{field}` given twice")]
-    DuplicateField { field: String },
+    DuplicateField {
+        /// The field's name.
+        field: String,
+    },
     /// A field this kind of trigger does not have.
     #[error("`{kind}` triggers have no field `{field}`")]
-    UnknownField { kind: &'static str, field: String },
+    UnknownField {
+        /// The trigger kind, e.g. `cron`.
+        kind: &'static str,
+        /// The field's name, as written.
+        field: String,
+    },
     /// A cron expression of no known form.
     #[error("`{field}` value `{expr}` is not a cron expression")]
-    UnrecognizedExpression { field: CronField, expr: String },
+    UnrecognizedExpression {
+        /// The cron field.
+        field: CronField,
+        /// The expression, as written.
+        expr: String,
+    },
     /// A value below the field's minimum.
     #[error("`{field}` value `{value}` is below the minimum `{min}`")]
     BelowMinimum {
+        /// The cron field.
         field: CronField,
+        /// The value given.
         value: u64,
+        /// The field's smallest value.
         min: u32,
     },
     /// A value above the field's maximum.
     #[error("`{field}` value `{value}` is above the maximum `{max}`")]
     AboveMaximum {
+        /// The cron field.
         field: CronField,
+        /// The value given.
         value: u64,
+        /// The field's largest value.
         max: u32,
     },
     /// `a-b` with `a > b`.
     #[error("`{field}` range `{first}-{last}` runs backwards")]
     ReversedRange {
+        /// The cron field.
         field: CronField,
+        /// The range's first value (`a`).
         first: u64,
+        /// The range's last value (`b`).
         last: u64,
     },
     /// A step of zero.
     #[error("`{field}` step must be at least 1")]
-    ZeroStep { field: CronField },
+    ZeroStep {
+        /// The cron field.
+        field: CronField,
+    },
     /// A step larger than the range it steps through.
     #[error("`{field}` step `{step}` is larger than the range it steps through ({range})")]
     StepTooLarge {
+        /// The cron field.
         field: CronField,
+        /// The step given.
         step: u64,
+        /// The width of the range as APScheduler computes it: `last - first` (the field's
+        /// maximum for a missing `last`), `max - min` for `*`; negative when `first` lies past
+        /// the maximum.
         range: i64,
     },
     /// Not a month name.
     #[error("`{name}` is not a month name")]
-    BadMonthName { name: String },
+    BadMonthName {
+        /// The word, as written.
+        name: String,
+    },
     /// Not a weekday name.
     #[error("`{name}` is not a weekday name")]
-    BadWeekdayName { name: String },
+    BadWeekdayName {
+        /// The word, as written.
+        name: String,
+    },
     /// A crontab line without exactly five fields.
     #[error("crontab needs 5 fields (minute hour day month day_of_week), found {found}")]
-    CrontabFieldCount { found: usize },
+    CrontabFieldCount {
+        /// How many whitespace-separated fields the line has.
+        found: usize,
+    },
     /// A date or datetime that cannot be read.
     #[error("`{field}` value `{text}`: {error}")]
     BadDate {
+        /// The field: `start_date`, `end_date` or `run_date`.
         field: &'static str,
+        /// The value, as written.
         text: String,
+        /// Why it cannot be read.
         error: IsoError,
     },
     /// A date outside years 1..=9999 once put in the trigger's zone.
     #[error("`{field}` is outside years 1 to 9999")]
-    DateOutOfRange { field: &'static str },
+    DateOutOfRange {
+        /// The field: `start_date`, `end_date` or `run_date`.
+        field: &'static str,
+    },
     /// A zone name the IANA database does not have.
     #[error("unknown time zone `{name}`")]
     UnknownZone {
+        /// The zone name, as written.
         name: String,
+        /// The canonical name when the given one differs only in case.
         suggestion: Option<&'static str>,
     },
     /// Not an integer.
     #[error("`{field}` value `{text}` is not an integer")]
-    BadInteger { field: &'static str, text: String },
+    BadInteger {
+        /// The field's name.
+        field: &'static str,
+        /// The value, as written.
+        text: String,
+    },
     /// A DST policy name that does not exist.
     #[error("`{field}` value `{value}` is not a policy")]
     BadPolicy {
+        /// The field: `dst_gap`, `dst_fold` or `dst_jump`.
         field: &'static str,
+        /// The value, as written.
         value: String,
+        /// The policy names the field takes, APScheduler 3.x's behaviour first.
         allowed: &'static str,
     },
     /// An interval too long to represent.
@@ -102,8 +164,11 @@ pub enum ErrorKind {
     /// A whole number outside what the field takes (a calendar interval's time of day).
     #[error("`{field}` value `{value}` is outside 0 to {max}")]
     OutOfRange {
+        /// The field: `hour`, `minute` or `second`.
         field: &'static str,
+        /// The value given.
         value: i64,
+        /// The field's largest value (the smallest is 0).
         max: u32,
     },
     /// A calendar interval whose years, months, weeks and days are all zero.
@@ -114,7 +179,10 @@ pub enum ErrorKind {
     EndBeforeStart,
     /// `and:` or `or:` without a bracketed trigger.
     #[error("`{kind}` needs one or more bracketed triggers")]
-    NoChildren { kind: &'static str },
+    NoChildren {
+        /// `and` or `or`.
+        kind: &'static str,
+    },
     /// A `[` without its `]`.
     #[error("`[` is never closed")]
     UnclosedBracket,
@@ -271,41 +339,43 @@ impl ParseErrors {
         &self.errors
     }
 
-    /// The errors drawn under the string with carets and a help line each:
+    /// The errors drawn under the string as rustc draws them (plain text), each with a help
+    /// line:
     ///
-    /// ```text
+    /// ```
+    /// # use schedctl_trigger::Trigger;
+    /// let err = "cron:hour=24".parse::<Trigger>().unwrap_err();
+    /// assert_eq!(err.render(), "\
     /// error: `hour` value `24` is above the maximum `23`
-    ///   | cron:hour=24
+    ///   |
+    /// 1 | cron:hour=24
     ///   |           ^^
+    ///   |
     ///   = help: hour: 0-23, `*`, `*/n`, `a-b`, `a-b/n`, lists `a,b`
+    /// ");
     /// ```
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        for e in &self.errors {
-            let a = char_floor(&self.source, e.span.start);
-            let b = char_floor(&self.source, e.span.end).max(a);
-            let start = self.source[..a].chars().count();
-            let width = self.source[a..b].chars().count().max(1);
-            out.push_str(&format!(
-                "error: {}\n  | {}\n  | {}{}\n  = help: {}\n",
-                e.kind,
-                self.source,
-                " ".repeat(start),
-                "^".repeat(width),
-                e.kind.help()
-            ));
-        }
-        out
+        self.render_styled(Style::Plain)
     }
-}
 
-/// The largest char boundary of `s` at or before `i`.
-fn char_floor(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
+    /// [`ParseErrors::render`] with ANSI colours when `style` is [`Style::Color`].
+    pub fn render_styled(&self, style: Style) -> String {
+        self.errors
+            .iter()
+            .map(|e| {
+                render_diagnostic(
+                    &self.source,
+                    None,
+                    e.span.clone(),
+                    &e.kind.to_string(),
+                    &e.kind.help(),
+                    style,
+                )
+            })
+            // A blank line between two errors, as rustc leaves.
+            .collect::<Vec<_>>()
+            .join("\n")
     }
-    i
 }
 
 impl fmt::Display for ParseErrors {
@@ -350,7 +420,9 @@ pub enum EvalError {
         canonical(&disagree.1)
     )]
     AndTriggerLoops {
+        /// The fire after which the search never returns, in the trigger's zone.
         after: ZonedTime,
+        /// The earliest and the latest of the children's next fires, in the trigger's zone.
         disagree: (ZonedTime, ZonedTime),
     },
     /// An `and` whose children disagreed for 500,000 rounds of its search (APScheduler would

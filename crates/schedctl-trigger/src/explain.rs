@@ -9,6 +9,7 @@ use crate::trigger::{CombiningTrigger, Trigger};
 
 /// One line per field of a cron trigger: the field, its expression, and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldLine {
     /// The field.
     pub field: CronField,
@@ -20,6 +21,7 @@ pub struct FieldLine {
 
 /// A trigger explained.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Explanation {
     /// One sentence.
     pub summary: String,

@@ -52,12 +52,14 @@ impl IntervalTrigger {
         self.zone
     }
 
-    /// The first fire, when given.
+    /// The first fire (`start_date`), when given: in the trigger's zone, or with the fixed
+    /// offset it was written with.
     pub fn start_date(&self) -> Option<ZonedTime> {
         self.start_date
     }
 
-    /// The last possible fire, when given.
+    /// The last possible fire (`end_date`, inclusive), when given: in the trigger's zone, or
+    /// with the fixed offset it was written with.
     pub fn end_date(&self) -> Option<ZonedTime> {
         self.end_date
     }

@@ -147,7 +147,8 @@ impl IsoDateTime {
     }
 
     /// The value as a zoned time: with its own offset when it has one, else read in `tz` the
-    /// way APScheduler reads naive datetimes (see [`ZonedTime::localize`]).
+    /// way APScheduler reads naive datetimes (see [`ZonedTime::localize`]). Errors:
+    /// [`OutOfRange`] when the result lies outside years 1 to 9999.
     pub fn resolve(&self, tz: Tz) -> Result<ZonedTime, OutOfRange> {
         match self.offset {
             Some(offset) => ZonedTime::from_wall(self.local_us, false, Tz::Fixed(offset)),

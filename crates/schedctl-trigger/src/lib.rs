@@ -6,6 +6,9 @@
 //! fires twice), with zones from the bundled IANA database ([`TZDB_VERSION`]). Nothing here
 //! reads the clock, a global random generator, files or the environment.
 //!
+//! Cargo features `chrono`, `jiff` and `serde` add conversions to and from those crates' types
+//! and text forms for serde; module `interop` documents them (and the trap of two tz databases).
+//!
 //! ```
 //! use schedctl_trigger::{Instant, IsoDateTime, Trigger, Tz, Zone};
 //!
@@ -26,6 +29,7 @@
 //! ]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod calendar;
@@ -33,9 +37,12 @@ mod civil;
 mod combine;
 mod cron;
 mod date;
+mod diagnostic;
 mod dst;
 mod error;
 mod explain;
+#[cfg(any(feature = "chrono", feature = "jiff", feature = "serde"))]
+pub mod interop;
 mod interval;
 mod iso;
 mod jitter;
@@ -45,13 +52,20 @@ mod trigger;
 mod zone;
 
 pub use calendar::{CalendarIntervalTrigger, CALENDAR_TIME_FIELDS, CALENDAR_UNITS};
-pub use cron::{touch as dst_touch, CronField, CronTrigger, Cursor, Expr, Field};
+pub use cron::{touch as dst_touch, CronField, CronTrigger, Expr, Field};
+// The walk state and the jitter generator are threaded through schedctl-core's policy and the
+// runner (one per job) for speed; they are implementation details of those crates, not an API
+// to build on, so they stay public but out of the docs.
+#[doc(hidden)]
+pub use cron::Cursor;
 pub use date::DateTrigger;
+pub use diagnostic::{render_diagnostic, Style};
 pub use dst::{apply as apply_dst, DstPolicy, DstTouch, FoldPolicy, GapPolicy, JumpPolicy};
 pub use error::{ErrorKind, EvalError, ParseError, ParseErrors};
 pub use explain::{explain, why, Explanation, FieldLine, Verdict};
 pub use interval::{IntervalTrigger, INTERVAL_UNITS};
 pub use iso::{IsoDateTime, IsoError};
+#[doc(hidden)]
 pub use jitter::JitterRng;
 pub use time::{Instant, OutOfRange, Tz, ZonedTime};
 pub use trigger::{CombiningTrigger, Fires, Schedule, Trigger};

@@ -585,8 +585,32 @@ fn split_groups<'a>(
 
 impl Trigger {
     /// Parses a trigger string whose zone, unless it names one with `timezone=`, is `zone`
-    /// (the scheduler's default zone; `and:`/`or:` write their fires in it). All errors of
-    /// the string are reported together, each with its byte span.
+    /// (the scheduler's default zone; `and:`/`or:` write their fires in it). Naive dates in
+    /// the string (`start_date`, `end_date`, `run_date` without an offset) are read in the
+    /// trigger's zone as APScheduler 3.x reads them; `crontab:` weekdays count from 0 =
+    /// Monday, as APScheduler's `CronTrigger.from_crontab` does.
+    ///
+    /// Errors: [`ParseErrors`] with every error of the string (not only the first), each
+    /// with its byte span, a message and a help line ([`ErrorKind::help`](crate::ErrorKind::help)).
+    ///
+    /// ```
+    /// use schedctl_trigger::{Trigger, Zone};
+    ///
+    /// let st_johns = Zone::get("America/St_Johns")?;
+    /// let t = Trigger::parse_in("cron:hour=9 minute=30", st_johns)?;
+    /// assert_eq!(t.zone(), st_johns);
+    /// // `timezone=` in the string wins over the default zone.
+    /// let utc = Trigger::parse_in("interval:hours=1 timezone=UTC", st_johns)?;
+    /// assert_eq!(utc.zone(), Zone::utc());
+    ///
+    /// let err = Trigger::parse_in("cron:hour=24 minute=x", st_johns).unwrap_err();
+    /// let messages: Vec<String> = err.errors().iter().map(|e| e.to_string()).collect();
+    /// assert_eq!(messages, [
+    ///     "`hour` value `24` is above the maximum `23`",
+    ///     "`minute` value `x` is not a cron expression",
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse_in(text: &str, zone: Zone) -> Result<Trigger, ParseErrors> {
         let mut errors = Vec::new();
         let trigger = parse_body(text, 0, zone, &mut errors);
@@ -603,7 +627,8 @@ impl Trigger {
 impl FromStr for Trigger {
     type Err = ParseErrors;
 
-    /// Parses with `UTC` as the default zone; see [`Trigger::parse_in`].
+    /// Parses with `UTC` as the default zone; see [`Trigger::parse_in`] for the zone rules
+    /// and the errors.
     fn from_str(s: &str) -> Result<Trigger, ParseErrors> {
         Trigger::parse_in(s, Zone::utc())
     }

@@ -62,7 +62,7 @@ impl CombiningTrigger {
         &self.children
     }
 
-    /// The most seconds a fire may be delayed at random.
+    /// The most seconds a fire may be delayed at random (`jitter=`), when set.
     pub fn jitter(&self) -> Option<i64> {
         self.jitter
     }
@@ -440,9 +440,29 @@ fn jumped(
 impl Schedule {
     /// APScheduler's `get_next_fire_time(previous_fire_time, now)`: the next fire after
     /// `prev` (the previous value this method returned) or, for the first call, at or after
-    /// `now`. The value is APScheduler's raw one (it may be a wall time in a DST gap); use
-    /// [`ZonedTime::canonical_in`] to print it. Jitter, when the trigger has some, is drawn
-    /// from `rng`.
+    /// `now`. The value is APScheduler's raw one, written in the trigger's zone (it may be a
+    /// wall time in a DST gap); use [`ZonedTime::canonical_in`] to print it. `Ok(None)` when
+    /// the trigger has no more fires. Jitter, when the trigger has some, is drawn from `rng`
+    /// (up to `jitter` seconds later, as APScheduler 3.x's `_apply_jitter`).
+    ///
+    /// Errors: [`EvalError::OutOfRange`] past year 9999; for an `and:` trigger
+    /// [`EvalError::AndTriggerLoops`] (where APScheduler 3.11 would loop for ever) or
+    /// [`EvalError::AndSearchTooLong`]; for a calendar interval [`EvalError::CalendarStuck`].
+    ///
+    /// ```
+    /// use schedctl_trigger::{IsoDateTime, JitterRng, Trigger, Tz, Zone};
+    ///
+    /// let chatham = Zone::get("Pacific/Chatham")?;
+    /// let t = Trigger::parse_in("cron:hour=3", chatham)?;
+    /// let now = IsoDateTime::parse("2026-09-26T12:00:00")?.resolve(Tz::Zone(chatham))?;
+    /// let s = t.schedule(now.instant())?;
+    /// let next = s.next_fire_time(None, &now, &mut JitterRng::new(0))?.expect("a fire");
+    /// // On 2026-09-27 Chatham's clocks jump from 02:45 (+12:45) to 03:45 (+13:45).
+    /// // APScheduler's raw answer is the wall time in the gap; the clocks showed 04:00.
+    /// assert_eq!(next.to_string(), "2026-09-27T03:00:00+12:45");
+    /// assert_eq!(next.canonical_in(Tz::Zone(chatham))?.to_string(), "2026-09-27T04:00:00+13:45");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn next_fire_time(
         &self,
@@ -614,6 +634,32 @@ impl Schedule {
 
     /// The fires at or after `from`, in order, each written with its real offset in the
     /// trigger's zone. Jitter uses seed 0; see [`Schedule::fires_seeded`].
+    ///
+    /// Errors: [`EvalError::OutOfRange`] when `from` cannot be written in the zone (outside
+    /// years 1 to 9999). The iterator yields an `Err` (then ends) where
+    /// [`Schedule::next_fire_time`] fails, and ends when the trigger has no more fires.
+    ///
+    /// ```
+    /// use schedctl_trigger::{IsoDateTime, Trigger, Tz, Zone};
+    ///
+    /// let st_johns = Zone::get("America/St_Johns")?;
+    /// let t = Trigger::parse_in("cron:hour=1 minute=30", st_johns)?;
+    /// let from = IsoDateTime::parse("2026-10-31T00:00:00")?.resolve(Tz::Zone(st_johns))?;
+    /// let fires: Vec<String> = t
+    ///     .schedule(from.instant())?
+    ///     .fires(from.instant())?
+    ///     .take(4)
+    ///     .map(|f| f.map(|t| t.to_string()))
+    ///     .collect::<Result<_, _>>()?;
+    /// // Clocks go back from 02:00 to 01:00 on 2026-11-01: APScheduler 3.x fires 01:30 twice.
+    /// assert_eq!(fires, [
+    ///     "2026-10-31T01:30:00-02:30",
+    ///     "2026-11-01T01:30:00-02:30",
+    ///     "2026-11-01T01:30:00-03:30",
+    ///     "2026-11-02T01:30:00-03:30",
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fires(&self, from: Instant) -> Result<Fires<'_>, EvalError> {
         self.fires_seeded(from, 0)
     }

@@ -188,7 +188,11 @@ impl std::fmt::Display for Zone {
 pub enum ZoneLookupError {
     /// No zone of that name; `suggestion` is the canonical spelling when only the case differs.
     #[error("unknown time zone")]
-    Unknown { suggestion: Option<&'static str> },
+    Unknown {
+        /// The canonical name when the given one differs only in case, e.g. `Europe/Berlin`
+        /// for `europe/berlin`.
+        suggestion: Option<&'static str>,
+    },
     /// The bundled data for the zone could not be read (a bug in the bundle, never user input).
     #[error("the bundled data of this time zone cannot be read")]
     Corrupt,

@@ -44,7 +44,10 @@ pub enum JobStoreKind {
     /// Rebuilt from the job file at each start.
     Memory,
     /// An SQLite file, relative to the job file.
-    Sqlite { path: String },
+    Sqlite {
+        /// The database file, as written (relative paths are relative to the job file).
+        path: String,
+    },
     /// A PostgreSQL database, which several runners may share.
     Postgres {
         /// Where the database is (`url` or `url_env`).

@@ -151,7 +151,7 @@ impl Walker<'_> {
                     FileErrorKind::BadDuration {
                         key: key.into(),
                         text: text.into(),
-                        reason,
+                        reason: reason.to_string(),
                         none_allowed,
                     },
                 );

@@ -2,6 +2,7 @@
 
 /// The kinds of lint, with stable codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum LintCode {
     /// No fire at or after the window's start.
     NeverFires,
@@ -129,6 +130,7 @@ impl LintCode {
 
 /// One warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Lint {
     /// What kind.
     pub code: LintCode,

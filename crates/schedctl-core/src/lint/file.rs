@@ -94,7 +94,27 @@ fn cause(rule: &Rule, fire: Instant, from: Instant) -> Option<(Cause, Micros, Mi
 }
 
 /// Lints every job of a file over `[from, to)`: its trigger lints, then what a simulation of
-/// the window shows (seed 0 for jitter).
+/// the window shows (seed 0 for jitter), such as runs dropped at `max_instances` or missed
+/// for a misfire grace shorter than the wait for a worker.
+///
+/// Errors: the [`SimError`] of the simulation (see [`crate::simulate`]).
+///
+/// ```
+/// use schedctl_core::lint::{lint_file, LintCode};
+/// use schedctl_core::JobFile;
+/// use schedctl_trigger::Instant;
+///
+/// let file = JobFile::parse(r#"
+/// [[job]]
+/// id = "slow"
+/// trigger = "interval:minutes=10 start_date=1970-01-01T00:00:00"
+/// duration = "25m"
+/// "#)?;
+/// let lints = lint_file(&file, Instant::from_unix_seconds(0), Instant::from_unix_seconds(86_400))?;
+/// let overrun = lints.iter().find(|l| l.code == LintCode::Overrun).expect("an overrun lint");
+/// assert_eq!(overrun.job.as_deref(), Some("slow"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn lint_file(file: &JobFile, from: Instant, to: Instant) -> Result<Vec<Lint>, SimError> {
     let mut stats = vec![JobStats::default(); file.jobs.len()];
     let mut crowding = Crowding {

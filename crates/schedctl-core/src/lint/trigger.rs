@@ -8,7 +8,23 @@ use super::code::{Lint, LintCode};
 use super::pitfalls::{pitfall_lints, twin};
 use super::walk::{date_list, min_gap, walk, Walk};
 
-/// Lints one trigger over `[from, to)`; `text` is the trigger as written.
+/// Lints one trigger over `[from, to)`; `text` is the trigger as written (some lints read
+/// its spelling, e.g. numeric `crontab:` weekdays), `job` the job it belongs to, if any.
+/// The window is instants; the fires are judged in the trigger's zone. A trigger that
+/// fails to evaluate is reported as a lint, not an error.
+///
+/// ```
+/// use schedctl_core::lint::{lint_trigger, LintCode};
+/// use schedctl_trigger::{IsoDateTime, Trigger, Tz};
+///
+/// let text = "cron:day=31 hour=6";
+/// let trigger: Trigger = text.parse()?;
+/// let from = IsoDateTime::parse("2026-01-01")?.resolve(Tz::utc())?.instant();
+/// let to = IsoDateTime::parse("2027-01-01")?.resolve(Tz::utc())?.instant();
+/// let lints = lint_trigger(text, &trigger, None, from, to);
+/// assert!(lints.iter().any(|l| l.code == LintCode::SkipsMonths));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn lint_trigger(
     text: &str,
     trigger: &Trigger,

@@ -9,6 +9,7 @@ use super::format::{FireLine, Snapshot};
 
 /// What changed for one job between two snapshots.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JobDiff {
     /// The job id (the new one for a renamed job).
     pub job: String,

@@ -32,7 +32,39 @@ pub fn version_of(text: &str) -> Option<u32> {
 }
 
 /// The text of a snapshot of `sim`, the simulation of `file` (read from `source`, named
-/// `file_name` in the header) over `[from, to)`.
+/// `file_name` in the header) over `[from, to)`. Fires are written in RFC 3339 with their
+/// offset in the job's trigger zone; the window as given.
+///
+/// Checking a committed snapshot is rendering again and comparing: [`Snapshot::parse`] both
+/// texts, [`diff`](super::diff) them, and [`render_diff`](super::render_diff) says what
+/// changed (empty when nothing did).
+///
+/// ```
+/// use schedctl_core::snapshot::{diff, render, render_diff, Snapshot};
+/// use schedctl_core::{simulate, JobFile};
+/// use schedctl_trigger::{IsoDateTime, Tz};
+///
+/// let source = r#"
+/// timezone = "Australia/Lord_Howe"
+/// [[job]]
+/// id = "report"
+/// trigger = "cron:hour=2 minute=15"
+/// "#;
+/// let file = JobFile::parse(source)?;
+/// let zone = Tz::Zone(file.timezone);
+/// let from = IsoDateTime::parse("2026-10-03")?.resolve(zone)?;
+/// let to = IsoDateTime::parse("2026-10-06")?.resolve(zone)?;
+/// let sim = simulate(&file, from.instant(), to.instant(), 0)?;
+/// let text = render("jobs.toml", source, &file, &sim, &from, &to);
+/// // Lord Howe moves its clocks forward by 30 minutes at 02:00 on 2026-10-04.
+/// assert!(text.contains("2026-10-04T02:45:00+11:00 executed"));
+///
+/// // A check: the committed snapshot against a fresh one.
+/// let committed = Snapshot::parse(&text)?;
+/// let fresh = Snapshot::parse(&render("jobs.toml", source, &file, &sim, &from, &to))?;
+/// assert_eq!(render_diff(&diff(&committed, &fresh)), "");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn render(
     file_name: &str,
     source: &str,
@@ -110,6 +142,7 @@ fn outcome(e: &Entry) -> String {
 
 /// The rule recorded for a fire, as read from a snapshot line.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FireRule {
     /// A version 1 snapshot: the rule was not recorded.
     Unrecorded,
@@ -137,6 +170,7 @@ pub enum FireRule {
 
 /// One fire line of a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FireLine {
     /// The fire as written.
     pub fire: String,
@@ -336,6 +370,9 @@ fn parse_outcome(text: &str, version: u32) -> Result<(Status, Micros, FireRule),
 
 impl Snapshot {
     /// Reads a snapshot written by [`render`], or by a schedctl that wrote version 1.
+    ///
+    /// Errors: [`SnapshotError`] with the 1-based line of the first line that cannot be
+    /// read (not a snapshot, a bad header, fire or outcome).
     pub fn parse(text: &str) -> Result<Snapshot, SnapshotError> {
         let mut snap = Snapshot::default();
         let mut lines = text.lines().enumerate();

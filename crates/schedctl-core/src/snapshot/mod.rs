@@ -65,6 +65,9 @@ fn bound(text: &str, zone: schedctl_trigger::Zone) -> Result<ZonedTime, MakeErro
 
 /// The snapshot of a job file's text over `[from, to)` (ISO dates or datetimes, naive ones in
 /// the file's timezone). Used by [`assert_schedule_snapshot!`](crate::assert_schedule_snapshot).
+///
+/// Errors: [`MakeError::File`] for a bad job file, [`MakeError::Window`] for a bound that
+/// cannot be read, [`MakeError::Sim`] when the simulation fails.
 pub fn job_file_snapshot(
     file_name: &str,
     source: &str,
@@ -78,7 +81,11 @@ pub fn job_file_snapshot(
 }
 
 /// The fires of one trigger over `[from, to)`, one per line (zone: UTC unless the trigger
-/// names one). Used by [`assert_trigger_snapshot!`](crate::assert_trigger_snapshot).
+/// names one; naive bounds are read in that zone). Used by
+/// [`assert_trigger_snapshot!`](crate::assert_trigger_snapshot).
+///
+/// Errors: [`MakeError::Trigger`] for a bad trigger string, [`MakeError::Window`] for a
+/// bound that cannot be read, [`MakeError::Eval`] when a fire cannot be computed.
 pub fn trigger_snapshot(trigger: &str, from: &str, to: &str) -> Result<String, MakeError> {
     let t: schedctl_trigger::Trigger = trigger.parse()?;
     let zone = t.zone();

@@ -39,6 +39,7 @@ pub use sync::{SyncAction, Synced};
 
 /// A job as [`Scheduler::get_jobs`] reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JobInfo {
     /// Its definition.
     pub spec: JobSpec,
@@ -51,6 +52,42 @@ pub struct JobInfo {
 }
 
 /// An embeddable scheduler with APScheduler's operations.
+///
+/// Jobs live in named job stores ([`Scheduler::add_store`]) and run on named executors
+/// (worker pools) with the policy of APScheduler 3.x: the scheduler thread wakes at the
+/// earliest next run time, commits each job's new next run time to its store, and hands the
+/// run to a worker, where it is missed when it starts later than the job's misfire grace.
+/// Times come from the system clock ([`SystemClock`](crate::SystemClock)); next run times are
+/// written in each trigger's zone.
+///
+/// ```
+/// use schedctl_core::Executor;
+/// use schedctl_runner::{JobSpec, MemoryStore, RunnerError, Scheduler};
+///
+/// let mut sched = Scheduler::new(vec![Executor { name: "default".into(), max_workers: 1 }], vec![]);
+/// sched.add_store("default", Box::new(MemoryStore::default()))?;
+/// let spec = JobSpec {
+///     id: "report".into(),
+///     trigger: "date:run_date=2030-07-01T09:00:00".into(),
+///     timezone: "Europe/Dublin".into(),
+///     command: vec!["true".into()],
+///     executor: "default".into(),
+///     jobstore: "default".into(),
+///     max_instances: 1,
+///     ..JobSpec::default()
+/// };
+/// sched.add_job(spec.clone(), None, false)?;
+/// let jobs = sched.get_jobs();
+/// // A naive run date is read in the job's zone (Irish Summer Time in July).
+/// let next = jobs[0].next_run_time.map(|t| t.to_string());
+/// assert_eq!(next.as_deref(), Some("2030-07-01T09:00:00+01:00"));
+///
+/// sched.pause_job("report")?;
+/// assert!(sched.get_jobs()[0].paused);
+/// assert!(matches!(sched.add_job(spec, None, false), Err(RunnerError::Exists(_))));
+/// assert!(matches!(sched.pause_job("nightly"), Err(RunnerError::NoSuchJob(_))));
+/// # Ok::<(), RunnerError>(())
+/// ```
 pub struct Scheduler {
     inner: Arc<Inner>,
     thread: Option<JoinHandle<()>>,
@@ -144,6 +181,12 @@ impl Scheduler {
     /// fire from now. With `replace_existing`, a job of the same id is replaced. Without an
     /// `action` the job runs its spec's command (or a registered closure). A job added here
     /// belongs to its store: starting from a job file leaves it alone ([`Origin::Command`]).
+    ///
+    /// Errors: [`RunnerError::Exists`] for a taken id without `replace_existing`;
+    /// [`RunnerError::Unknown`] for an executor or job store that is not configured;
+    /// [`RunnerError::Trigger`] when the first fire cannot be computed;
+    /// [`RunnerError::Store`] for a zone or trigger string that does not parse
+    /// ([`StoreError::BadJob`]) or a store that fails to write.
     pub fn add_job(
         &self,
         spec: JobSpec,
@@ -151,6 +194,13 @@ impl Scheduler {
         replace_existing: bool,
     ) -> Result<(), RunnerError> {
         self.add_job_from(spec, action, replace_existing, Origin::Command)
+    }
+
+    /// Adds a job built with [`JobSpec::builder`]; as [`Scheduler::add_job`] without
+    /// replacing (a job with its id is [`RunnerError::Exists`]).
+    pub fn add(&self, job: crate::JobBuilder) -> Result<(), RunnerError> {
+        let (spec, action) = job.build();
+        self.add_job(spec, action, false)
     }
 
     fn add_job_from(
@@ -177,6 +227,8 @@ impl Scheduler {
     }
 
     /// Removes a job from the scheduler and its store (its running runs finish).
+    ///
+    /// Errors: [`RunnerError::NoSuchJob`]; [`RunnerError::Store`] when the store fails.
     pub fn remove_job(&self, id: &str) -> Result<(), RunnerError> {
         let mut st = lock(&self.inner.state);
         let entry = st
@@ -193,12 +245,17 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Pauses a job: it keeps its definition but does not run.
+    /// Pauses a job: it keeps its definition and next run time but does not run.
+    ///
+    /// Errors: [`RunnerError::NoSuchJob`]; [`RunnerError::Store`] when the store fails.
     pub fn pause_job(&self, id: &str) -> Result<(), RunnerError> {
         self.set_paused(id, true)
     }
 
     /// Resumes a job: its next run time is its first fire from now (APScheduler's rule).
+    ///
+    /// Errors: [`RunnerError::NoSuchJob`]; [`RunnerError::Trigger`] when the next fire cannot
+    /// be computed; [`RunnerError::Store`] when the store fails.
     pub fn resume_job(&self, id: &str) -> Result<(), RunnerError> {
         self.set_paused(id, false)
     }
@@ -227,6 +284,8 @@ impl Scheduler {
     /// Replaces a job's definition. Like APScheduler's `modify_job`, options (coalesce,
     /// max_instances, misfire grace, executor, command ...) change and the next run time stays;
     /// a new trigger or zone reschedules the job from now, as `reschedule_job` does.
+    ///
+    /// Errors: [`RunnerError::NoSuchJob`], and those of [`Scheduler::add_job`] but `Exists`.
     pub fn modify_job(&self, spec: JobSpec) -> Result<(), RunnerError> {
         let mut st = lock(&self.inner.state);
         let old = st
@@ -276,7 +335,9 @@ impl Scheduler {
     }
 
     /// Changes a job's trigger (APScheduler's `reschedule_job`); the next run time is its first
-    /// fire from now.
+    /// fire from now. `trigger` is read in the job's zone unless it names one.
+    ///
+    /// Errors: those of [`Scheduler::modify_job`].
     pub fn reschedule_job(&self, id: &str, trigger: &str) -> Result<(), RunnerError> {
         let spec = {
             let st = lock(&self.inner.state);
@@ -311,8 +372,8 @@ impl Scheduler {
         out
     }
 
-    /// Starts, runs until `deadline` (or forever with none), then shuts down waiting for
-    /// running runs: the blocking form of [`Scheduler::start`].
+    /// Starts, runs until `deadline` (an instant of the system clock; or forever with none),
+    /// then shuts down waiting for running runs: the blocking form of [`Scheduler::start`].
     pub fn run_until(&mut self, deadline: Option<Instant>) {
         self.start();
         loop {
@@ -440,7 +501,7 @@ mod tests {
         let done = Arc::new(AtomicUsize::new(0));
         let counter = done.clone();
         let mut sched = with_memory_store(1);
-        let action = Action::Closure(Arc::new(move || {
+        let action = Action::Closure(Arc::new(move |_: &str, _: &schedctl_trigger::ZonedTime| {
             std::thread::sleep(Duration::from_millis(ms));
             counter.fetch_add(1, Ordering::SeqCst);
             Ok(())
@@ -506,7 +567,7 @@ mod tests {
         let counter = runs.clone();
         sched.register_closure(
             "cleanup",
-            Arc::new(move || {
+            Arc::new(move |_: &str, _: &schedctl_trigger::ZonedTime| {
                 counter.fetch_add(1, Ordering::SeqCst);
                 Ok(())
             }),

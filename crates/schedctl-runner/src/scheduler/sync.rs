@@ -39,11 +39,17 @@ pub enum SyncAction {
     Kept,
     /// Its definition changed; `rescheduled` when its trigger or zone did (or it had ended or
     /// been removed), else it keeps its next run time.
-    Changed { rescheduled: bool },
+    Changed {
+        /// Whether its next run time was computed afresh from now.
+        rescheduled: bool,
+    },
     /// Not in the file any more: removed from its store.
     Removed,
     /// Unchanged and ended earlier: it stays ended, for this reason.
-    Ended { reason: String },
+    Ended {
+        /// Why it ended, in words.
+        reason: String,
+    },
     /// Removed with `schedctl jobs remove` and unchanged in the file: it stays removed.
     StaysRemoved,
     /// Added with `schedctl jobs add` and not in the file: kept.
@@ -66,6 +72,7 @@ impl SyncAction {
 
 /// One job after [`Scheduler::sync_job_file`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Synced {
     /// The job id.
     pub id: String,

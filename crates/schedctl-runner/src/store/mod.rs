@@ -29,12 +29,13 @@ pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 
 /// A job's definition as stored: enough to rebuild it without the job file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JobSpec {
     /// Unique id.
     pub id: String,
     /// The trigger string.
     pub trigger: String,
-    /// The zone the trigger is read in when it names none.
+    /// The IANA name of the zone the trigger is read in when it names none.
     pub timezone: String,
     /// argv of the command (no shell).
     #[serde(default)]
@@ -49,7 +50,8 @@ pub struct JobSpec {
     pub max_instances: u32,
     /// APScheduler's misfire_grace_time in microseconds (none: no limit).
     pub misfire_grace_us: Option<i64>,
-    /// The simulated duration (kept so `simulate` and `run` read the same definition).
+    /// The simulated duration in microseconds (kept so `simulate` and `run` read the same
+    /// definition).
     #[serde(default)]
     pub duration_us: i64,
     /// Kill the command after this many microseconds (none: no limit).
@@ -84,7 +86,10 @@ impl JobSpec {
         }
     }
 
-    /// The trigger, parsed.
+    /// The trigger, parsed in [`JobSpec::timezone`] unless it names a zone.
+    ///
+    /// Errors: [`StoreError::BadJob`] for an unknown zone or a trigger string that does not
+    /// parse.
     pub fn parse_trigger(&self) -> Result<Trigger, StoreError> {
         let zone = Zone::get(&self.timezone).map_err(|_| StoreError::BadJob {
             what: format!(
@@ -101,7 +106,8 @@ impl JobSpec {
     }
 }
 
-/// The zone used to print times of a job.
+/// The zone used to print times of a job: its trigger's zone, or UTC when the trigger or
+/// zone does not parse.
 pub fn job_zone(spec: &JobSpec) -> Zone {
     spec.parse_trigger()
         .map(|t| t.zone())
@@ -142,13 +148,14 @@ impl Origin {
 pub struct StoredJob {
     /// The definition.
     pub spec: JobSpec,
-    /// Microseconds since the epoch; none when the trigger has no more fires.
+    /// Microseconds since the Unix epoch; none when the trigger has no more fires.
     pub next_run_time: Option<i64>,
     /// A paused job keeps its next run time but is not run.
     pub paused: bool,
-    /// The instant (microseconds) the trigger was bound to when the job was added: APScheduler
-    /// fixes an interval's start (one interval after it), a bare date's run date and a
-    /// calendar interval's first date then, so a resumed interval keeps its grid.
+    /// The instant (microseconds since the Unix epoch) the trigger was bound to when the job
+    /// was added: APScheduler fixes an interval's start (one interval after it), a bare date's
+    /// run date and a calendar interval's first date then, so a resumed interval keeps its
+    /// grid.
     pub anchor: Option<i64>,
     /// Why the job has no more fires, once it has ended (a date fired, an end_date passed,
     /// an `and` that would loop). An ended job stays in its store, so that the next start
@@ -188,68 +195,133 @@ impl StoredJob {
 pub enum StoreError {
     /// The file is not a schedctl store (or not SQLite at all).
     #[error("`{path}` is not a schedctl job store: {reason}")]
-    NotAStore { path: PathBuf, reason: String },
+    NotAStore {
+        /// The file.
+        path: PathBuf,
+        /// Why it is not a store.
+        reason: String,
+    },
     /// No store at that path (only `schedctl run` creates stores).
     #[error(
         "no job store at `{path}`: `schedctl run` creates one; give an existing one with --store"
     )]
-    Missing { path: PathBuf },
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
     /// The directory the store would be created in does not exist.
     #[error("cannot create the job store `{path}`: the directory `{dir}` does not exist")]
-    NoDirectory { path: PathBuf, dir: PathBuf },
+    NoDirectory {
+        /// The store's path.
+        path: PathBuf,
+        /// The directory that does not exist.
+        dir: PathBuf,
+    },
     /// The path names a directory.
     #[error("`{path}` is a directory, not a job store file (give a file path, e.g. `{path}/schedctl.db`)")]
-    IsADirectory { path: PathBuf },
+    IsADirectory {
+        /// The path given.
+        path: PathBuf,
+    },
     /// Written by a newer schedctl.
     #[error("`{path}` was written by a newer schedctl (schema {found}, this one reads up to {supported})")]
     TooNew {
+        /// The file.
         path: PathBuf,
+        /// The file's schema version.
         found: i64,
+        /// The newest schema version this schedctl reads ([`crate::SCHEMA_VERSION`]).
         supported: i64,
     },
     /// The content does not make sense.
     #[error("the job store `{path}` is damaged: {what}")]
-    Corrupt { path: PathBuf, what: String },
+    Corrupt {
+        /// The file (or the database URL, password hidden).
+        path: PathBuf,
+        /// What does not make sense.
+        what: String,
+    },
     /// A stored job that cannot be rebuilt (a zone or a trigger this schedctl rejects).
     #[error("{what}")]
-    BadJob { what: String },
+    BadJob {
+        /// Which job, and why it cannot be rebuilt.
+        what: String,
+    },
     /// No job of that id.
     #[error("no job `{id}` in the store")]
-    NoSuchJob { id: String },
+    NoSuchJob {
+        /// The id asked for.
+        id: String,
+    },
     /// The file cannot be written: a runner must commit each next run time before the run,
     /// so it refuses to start rather than fail at the first fire.
     #[error("`{path}` is read-only: a runner writes each next run time before the run (make the file writable)")]
-    ReadOnly { path: PathBuf },
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+    },
     /// The store's directory cannot be written: SQLite keeps its write-ahead log beside it.
     #[error("the directory `{dir}` of the job store `{path}` is not writable: SQLite keeps `-wal` and `-shm` files beside the store (make the directory writable)")]
-    ReadOnlyDirectory { path: PathBuf, dir: PathBuf },
+    ReadOnlyDirectory {
+        /// The file.
+        path: PathBuf,
+        /// Its directory.
+        dir: PathBuf,
+    },
     /// The store file has more than one name (hard links).
     #[error("`{path}` has {links} hard links: SQLite keeps a store's write-ahead log by file name, so two names of one store would corrupt it (use one path, or a symlink)")]
-    HardLinked { path: PathBuf, links: u64 },
+    HardLinked {
+        /// The file.
+        path: PathBuf,
+        /// How many names it has.
+        links: u64,
+    },
     /// Another `schedctl run` holds the store: two runners on one store would both run
     /// every fire.
     #[error("`{path}` is in use by another schedctl run{}: two runners on one store would run every job twice", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
     InUse {
+        /// The file.
         path: PathBuf,
+        /// The runner holding it (`pid N on HOST`), as that runner wrote it into the store.
         holder: Option<String>,
     },
     /// The disk is full (or the store reached its size limit). SQLite rolled the write back:
     /// the store keeps its last committed state.
     #[error("the disk holding the job store `{path}` is full: nothing was written, the store keeps its last committed state")]
-    Full { path: PathBuf },
+    Full {
+        /// The file.
+        path: PathBuf,
+    },
     /// A PostgreSQL URL that cannot be used.
     #[error("the job store URL `{url}` cannot be used: {reason}")]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The URL, password hidden.
+        url: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// The connection to the database is down; the store reconnects with backoff.
     #[error("no connection to the job store `{url}` (for {secs} s; reconnecting)")]
-    Disconnected { url: String, secs: u64 },
+    Disconnected {
+        /// The URL, password hidden.
+        url: String,
+        /// How long the connection has been down, in whole seconds.
+        secs: u64,
+    },
     /// The database failed or refused (its message).
     #[error("job store `{url}`: {message}")]
-    Database { url: String, message: String },
+    Database {
+        /// The URL, password hidden.
+        url: String,
+        /// The database's message.
+        message: String,
+    },
     /// SQLite failed (locked, I/O error ...).
     #[error("job store `{path}`: {error}")]
     Sqlite {
+        /// The file.
         path: PathBuf,
+        /// SQLite's error.
         #[source]
         error: rusqlite::Error,
     },
@@ -276,7 +348,7 @@ pub trait JobStore: Send {
     fn put_many(&mut self, jobs: &[StoredJob]) -> Result<(), StoreError> {
         jobs.iter().try_for_each(|j| self.put(j))
     }
-    /// Sets a job's next run time.
+    /// Sets a job's next run time (microseconds since the Unix epoch; none: no more fires).
     fn set_next_run_time(&mut self, id: &str, next: Option<i64>) -> Result<(), StoreError>;
     /// Removes a job.
     fn remove(&mut self, id: &str) -> Result<(), StoreError>;

@@ -63,6 +63,7 @@ pub fn host_name() -> String {
 
 /// What happened to one fire when its job was claimed (kept in the store's fire history).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClaimOutcome {
     /// Handed to a worker (under a lease).
     Submitted,
@@ -88,14 +89,16 @@ impl ClaimOutcome {
 pub struct Claim {
     /// The job's new state: its next run time, or ended.
     pub row: StoredJob,
-    /// Each fire of this wake-up (microseconds) and what happened to it.
+    /// Each fire of this wake-up (microseconds since the Unix epoch) and what happened to it.
     pub fires: Vec<(i64, ClaimOutcome)>,
-    /// The run times handed to a worker, under one lease (empty: no run, no lease).
+    /// The run times handed to a worker (microseconds since the Unix epoch), under one lease
+    /// (empty: no run, no lease).
     pub lease: Vec<i64>,
 }
 
 /// One job claimed and committed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Claimed {
     /// The job id.
     pub id: String,
@@ -106,10 +109,11 @@ pub struct Claimed {
 /// A run that a runner claimed and did not finish: it died, or lost its connection while
 /// committing the claim.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Abandoned {
     /// The job id.
     pub job: String,
-    /// The run times the run covered (microseconds).
+    /// The run times the run covered (microseconds since the Unix epoch).
     pub fires: Vec<i64>,
     /// The runner that claimed it.
     pub host: String,
@@ -126,10 +130,10 @@ pub trait SharedStore: Send {
     /// How long a runner may be silent before the others declare it dead.
     fn lease_time(&self) -> Duration;
 
-    /// Claims the jobs due at `now` (microseconds) that run on one of `executors`, skipping
-    /// those another runner is claiming, in one transaction: `decide` gets each job and the
-    /// number of its runs in progress on all runners, and says what to commit (none: leave the
-    /// job as it is). Nothing is committed when this fails.
+    /// Claims the jobs due at `now` (microseconds since the Unix epoch) that run on one of
+    /// `executors`, skipping those another runner is claiming, in one transaction: `decide`
+    /// gets each job and the number of its runs in progress on all runners, and says what to
+    /// commit (none: leave the job as it is). Nothing is committed when this fails.
     fn claim_due(
         &mut self,
         now: i64,
@@ -137,7 +141,8 @@ pub trait SharedStore: Send {
         decide: &mut dyn FnMut(StoredJob, u32) -> Option<Claim>,
     ) -> Result<Vec<Claimed>, StoreError>;
 
-    /// The earliest next run time of a job that runs on one of `executors`.
+    /// The earliest next run time (microseconds since the Unix epoch) of a job that runs on
+    /// one of `executors`.
     fn next_due(&mut self, executors: &[String]) -> Result<Option<i64>, StoreError>;
 
     /// Tells the other runners this one is alive. Also finds the runners that are not

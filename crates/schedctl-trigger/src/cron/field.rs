@@ -153,19 +153,41 @@ pub(super) const POSITIONS: [&str; 6] = ["1st", "2nd", "3rd", "4th", "5th", "las
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Expr {
     /// `*` or `*/step`.
-    All { step: Option<u32> },
+    All {
+        /// Every `step`-th value from the field's minimum; `None` for every value.
+        step: Option<u32>,
+    },
     /// `a`, `a-b`, `a/step` (a to the maximum), `a-b/step`.
     Range {
+        /// The first value, in the field's own numbering (weekday 0 = mon, month 1 = jan).
         first: u32,
+        /// The last value (inclusive): `Some(a)` for a lone `a`, `None` for `a/step` (up to
+        /// the field's maximum).
         last: Option<u32>,
+        /// Every `step`-th value from `first`; `None` for every value.
         step: Option<u32>,
     },
     /// `jan`, `jan-mar` (months).
-    MonthRange { first: u32, last: u32 },
+    MonthRange {
+        /// The first month, 1 = jan.
+        first: u32,
+        /// The last month (inclusive), 1 = jan; equal to `first` for a single name.
+        last: u32,
+    },
     /// `mon`, `mon-fri` (weekdays, 0 = mon).
-    WeekdayRange { first: u32, last: u32 },
+    WeekdayRange {
+        /// The first weekday, 0 = mon.
+        first: u32,
+        /// The last weekday (inclusive), 0 = mon; equal to `first` for a single name.
+        last: u32,
+    },
     /// `1st mon` .. `5th mon` (`nth` 0..=4) or `last mon` (`nth` 5).
-    WeekdayPosition { nth: u8, weekday: u32 },
+    WeekdayPosition {
+        /// Which occurrence in the month: 0..=4 for `1st` to `5th`, 5 for `last`.
+        nth: u8,
+        /// The weekday, 0 = mon.
+        weekday: u32,
+    },
     /// `last`: the last day of the month.
     LastDay,
 }

@@ -135,12 +135,14 @@ impl CronTrigger {
         self.zone
     }
 
-    /// The earliest possible fire (inclusive).
+    /// The earliest possible fire (`start_date`, inclusive): in the trigger's zone, or with
+    /// the fixed offset it was written with.
     pub fn start_date(&self) -> Option<ZonedTime> {
         self.start_date
     }
 
-    /// The latest possible fire (inclusive).
+    /// The latest possible fire (`end_date`, inclusive): in the trigger's zone, or with the
+    /// fixed offset it was written with.
     pub fn end_date(&self) -> Option<ZonedTime> {
         self.end_date
     }
