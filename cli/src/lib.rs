@@ -66,8 +66,19 @@ enum Command {
 }
 
 /// Runs the command line `args` (the program name first) and returns the exit code.
-#[doc(hidden)] // For main.rs and the Python binding's `schedctl` command (see `Cli`).
+#[doc(hidden)] // For main.rs (see `Cli`).
 pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    ExitCode::from(run_code(args))
+}
+
+/// [`run`], with the exit code as a number (the Python binding's `schedctl` command exits with
+/// it through `sys.exit`).
+#[doc(hidden)] // For the Python binding (crates/schedctl-py).
+pub fn run_code<I, T>(args: I) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -81,7 +92,7 @@ where
                 exit::OK
             };
             let _ = e.print();
-            return ExitCode::from(code);
+            return code;
         }
     };
     // `auto` leaves anstream's own choice: colour on a terminal unless NO_COLOR is set
@@ -98,33 +109,85 @@ where
         other => other,
     };
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = match command {
-        Command::Next(args) => cmd::next::run(args, &mut out),
-        Command::Simulate(args) => cmd::simulate::run(args, &mut out),
-        Command::Snapshot(args) => cmd::snapshot::run_snapshot(args, &mut out),
-        Command::Check(args) => cmd::snapshot::run_check(args, &mut out),
-        Command::Diff(args) => cmd::snapshot::run_diff(args, &mut out),
-        // Handled above, without the stdout lock.
-        Command::Run(_) => Ok(exit::OK),
-        Command::Jobs(args) => cmd::jobs::run_jobs(args, &mut out),
-        Command::Explain(args) => cmd::lint::run_explain(args, &mut out),
-        Command::Lint(args) => cmd::lint::run_lint(args, &mut out),
-        Command::Dst(args) => cmd::lint::run_dst(args, &mut out),
-        Command::Reference(args) => cmd::reference::run_reference(args, &mut out),
-        Command::Completions(args) => cmd::reference::run_completions(args, &mut out),
-        Command::Man(args) => cmd::reference::run_man(args, &mut out),
-    };
+    let result = dispatch(command, &mut out);
     finish(result.and_then(|code| out.flush().map(|()| code).map_err(output::Failure::from)))
 }
 
+/// Runs one command other than `run`, its output to `out`.
+fn dispatch(command: Command, out: &mut impl Write) -> output::CmdResult {
+    match command {
+        Command::Next(args) => cmd::next::run(args, out),
+        Command::Simulate(args) => cmd::simulate::run(args, out),
+        Command::Snapshot(args) => cmd::snapshot::run_snapshot(args, out),
+        Command::Check(args) => cmd::snapshot::run_check(args, out),
+        Command::Diff(args) => cmd::snapshot::run_diff(args, out),
+        // `run` prints from worker threads, straight to stdout: `run` handles it.
+        Command::Run(_) => Err(output::Failure::Input(
+            "error: `schedctl run` cannot have its output captured; run the command instead\n"
+                .into(),
+        )),
+        Command::Jobs(args) => cmd::jobs::run_jobs(args, out),
+        Command::Explain(args) => cmd::lint::run_explain(args, out),
+        Command::Lint(args) => cmd::lint::run_lint(args, out),
+        Command::Dst(args) => cmd::lint::run_dst(args, out),
+        Command::Reference(args) => cmd::reference::run_reference(args, out),
+        Command::Completions(args) => cmd::reference::run_completions(args, out),
+        Command::Man(args) => cmd::reference::run_man(args, out),
+    }
+}
+
+/// A command's outcome with its output kept: what the Python binding's functions return.
+#[doc(hidden)] // For the Python binding (crates/schedctl-py), not an API of its own.
+#[derive(Debug)]
+pub struct Captured {
+    /// The exit code (0 ok, 1 check failed, 2 usage or input error).
+    pub code: u8,
+    /// What the command wrote to standard output.
+    pub stdout: Vec<u8>,
+    /// The error message, without colour (empty when none).
+    pub error: String,
+}
+
+/// Runs the command line `args` (the program name first) with its output captured instead of
+/// printed: the same parsing and commands as [`run`]. `schedctl run` is refused (it prints
+/// from worker threads); notes a command writes to stderr still go there.
+#[doc(hidden)] // For the Python binding (crates/schedctl-py).
+pub fn run_captured<I, T>(args: I) -> Captured
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut stdout = Vec::new();
+    let result = match Cli::try_parse_from(args) {
+        Ok(cli) => dispatch(cli.command, &mut stdout),
+        Err(e) if e.use_stderr() => Err(output::Failure::Input(e.to_string())),
+        Err(e) => {
+            stdout.extend_from_slice(e.to_string().as_bytes());
+            Ok(exit::OK)
+        }
+    };
+    let plain = |m: &str| anstream::adapter::strip_str(m).to_string();
+    let (code, error) = match result {
+        Ok(code) => (code, String::new()),
+        Err(output::Failure::BrokenPipe) => (exit::OK, String::new()),
+        Err(output::Failure::Io(e)) => (exit::USAGE, format!("error: cannot write output: {e}")),
+        Err(output::Failure::Input(message)) => (exit::USAGE, plain(&message)),
+    };
+    Captured {
+        code,
+        stdout,
+        error,
+    }
+}
+
 /// The exit code of a command's result, with its error reported on stderr.
-fn finish(result: output::CmdResult) -> ExitCode {
+fn finish(result: output::CmdResult) -> u8 {
     match result {
-        Ok(code) => ExitCode::from(code),
-        Err(output::Failure::BrokenPipe) => ExitCode::from(exit::OK),
+        Ok(code) => code,
+        Err(output::Failure::BrokenPipe) => exit::OK,
         Err(output::Failure::Io(e)) => {
             eprintln!("error: cannot write output: {e}");
-            ExitCode::from(exit::USAGE)
+            exit::USAGE
         }
         // Messages are drawn with colour; anstream removes it where colour is off.
         Err(output::Failure::Input(message)) => {
@@ -132,7 +195,7 @@ fn finish(result: output::CmdResult) -> ExitCode {
             if !message.ends_with('\n') {
                 anstream::eprintln!();
             }
-            ExitCode::from(exit::USAGE)
+            exit::USAGE
         }
     }
 }

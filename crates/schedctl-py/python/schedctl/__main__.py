@@ -1,0 +1,4 @@
+"""`python -m schedctl ...`: the schedctl command."""
+from ._cli import main
+
+main()
