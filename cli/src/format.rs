@@ -59,7 +59,7 @@ pub(crate) const fn machine(key: &'static str) -> Column {
 pub(crate) struct RowWriter<'w, W: Write> {
     format: RowFormat,
     out: &'w mut W,
-    columns: &'static [Column],
+    columns: Vec<Column>,
     rows: usize,
     /// Table rows held back to size the columns (`None` once streaming).
     held: Option<Vec<Vec<String>>>,
@@ -73,7 +73,7 @@ impl<'w, W: Write> RowWriter<'w, W> {
     pub(crate) fn new(
         format: RowFormat,
         out: &'w mut W,
-        columns: &'static [Column],
+        columns: &[Column],
     ) -> std::io::Result<Self> {
         Self::nested(format, out, columns, "")
     }
@@ -83,7 +83,7 @@ impl<'w, W: Write> RowWriter<'w, W> {
     pub(crate) fn nested(
         format: RowFormat,
         out: &'w mut W,
-        columns: &'static [Column],
+        columns: &[Column],
         indent: &'static str,
     ) -> std::io::Result<Self> {
         if format == RowFormat::Csv {
@@ -94,7 +94,7 @@ impl<'w, W: Write> RowWriter<'w, W> {
         Ok(RowWriter {
             format,
             out,
-            columns,
+            columns: columns.to_vec(),
             rows: 0,
             held: (format == RowFormat::Table).then(Vec::new),
             widths: columns.iter().filter_map(|c| c.label).map(width).collect(),

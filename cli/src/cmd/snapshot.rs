@@ -71,20 +71,6 @@ const FIRE_COLUMNS: &[Column] = &[
     col("rule"),
 ];
 
-/// [`CHANGE_COLUMNS`] after the snapshot and its status, for `check` in JSON lines and CSV.
-const CHECK_COLUMNS: &[Column] = &[
-    col("snapshot"),
-    col("status"),
-    col("job"),
-    col("change"),
-    col("old_fire"),
-    col("old_status"),
-    col("new_fire"),
-    col("new_status"),
-    col("rule"),
-    col("detail"),
-];
-
 /// One change of fires or outcomes in the machine formats of `check` and `diff`: `change` is
 /// `moved`, `added`, `removed` or `status` for a fire, `job_added`, `job_removed`,
 /// `job_renamed` or `shifted` for a whole job (`detail` says from what, or by how much).
@@ -371,6 +357,11 @@ fn change_rows(d: &JobDiff) -> Vec<Vec<Value>> {
     rows
 }
 
+/// `--format` of `check` and `diff`, `--json` its alias; text by default.
+fn report_format(format: Option<ReportFormat>, json: bool) -> ReportFormat {
+    chosen(format, json, ReportFormat::Json, ReportFormat::Text)
+}
+
 fn row_format(format: ReportFormat) -> RowFormat {
     match format {
         ReportFormat::Jsonl => RowFormat::Jsonl,
@@ -424,12 +415,7 @@ pub(crate) fn run_check(args: CheckArgs, out: &mut impl Write) -> CmdResult {
             "error: no snapshot given\n  = help: schedctl check SNAP... [FILE]\n".into(),
         ));
     }
-    let format = chosen(
-        args.format,
-        args.json,
-        ReportFormat::Json,
-        ReportFormat::Text,
-    );
+    let format = report_format(args.format, args.json);
     if format != ReportFormat::Text {
         return check_data(&snapshots, job_file.as_deref(), args.update, format, out);
     }
@@ -556,7 +542,9 @@ fn check_data(
         checked.push((path.display().to_string(), r.file, status, diffs));
     }
     if format != ReportFormat::Json {
-        let mut rows = RowWriter::new(row_format(format), out, CHECK_COLUMNS)?;
+        // In JSON lines and CSV each change also says which snapshot, and its status.
+        let columns = [&[col("snapshot"), col("status")][..], CHANGE_COLUMNS].concat();
+        let mut rows = RowWriter::new(row_format(format), out, &columns)?;
         for (snapshot, _, status, diffs) in &checked {
             for mut row in diffs.iter().flat_map(change_rows) {
                 row.splice(0..0, [json!(snapshot), json!(status)]);
@@ -686,12 +674,7 @@ pub(crate) fn run_diff(args: DiffArgs, out: &mut impl Write) -> CmdResult {
     let parse =
         |t: &str| Snapshot::parse(t).map_err(|e| Failure::Input(format!("error: internal: {e}\n")));
     let diffs = diff(&parse(&old_text)?, &parse(&new_text)?);
-    let format = chosen(
-        args.format,
-        args.json,
-        ReportFormat::Json,
-        ReportFormat::Text,
-    );
+    let format = report_format(args.format, args.json);
     if format != ReportFormat::Text {
         let mut rows = RowWriter::new(row_format(format), out, CHANGE_COLUMNS)?;
         for row in diffs.iter().flat_map(change_rows) {

@@ -608,20 +608,10 @@ mod tests {
     use super::*;
 
     fn spec(id: &str) -> JobSpec {
-        JobSpec {
-            id: id.into(),
-            trigger: "interval:seconds=1".into(),
-            timezone: "UTC".into(),
-            command: vec!["true".into()],
-            executor: "default".into(),
-            jobstore: "default".into(),
-            coalesce: true,
-            max_instances: 1,
-            misfire_grace_us: Some(1_000_000),
-            duration_us: 0,
-            timeout_us: None,
-            on_abandon: Default::default(),
-        }
+        JobSpec::builder(id, "interval:seconds=1")
+            .command(["true"])
+            .build()
+            .0
     }
 
     /// A fresh directory for one test.

@@ -280,19 +280,12 @@ impl Iterator for FiresChrono<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::civil::{days_from_civil, US_PER_SEC};
+    use crate::civil::US_PER_SEC;
+    use crate::interop::testing::{local, tz as zone};
     use crate::trigger::Trigger;
     use ::chrono::LocalResult;
     use chrono_tz::{America, Europe};
     use proptest::prelude::*;
-
-    fn zone(name: &str) -> Tz {
-        Tz::Zone(Zone::get(name).expect("bundled"))
-    }
-
-    fn local(y: i32, m: u32, d: u32, h: i64, mi: i64) -> i64 {
-        (days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60) * US_PER_SEC
-    }
 
     fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, mi, 0)

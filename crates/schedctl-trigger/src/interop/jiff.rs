@@ -291,19 +291,12 @@ fn bundled(zone: Zone) -> Result<TimeZone, ConvertError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::civil::{days_from_civil, US_PER_SEC};
+    use crate::civil::US_PER_SEC;
+    use crate::interop::testing::{local, zone};
     use crate::trigger::Trigger;
     use ::jiff::civil::date;
     use ::jiff::tz::{offset, AmbiguousOffset};
     use proptest::prelude::*;
-
-    fn zone(name: &str) -> Zone {
-        Zone::get(name).expect("bundled")
-    }
-
-    fn local(y: i32, m: u32, d: u32, h: i64, mi: i64) -> i64 {
-        (days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60) * US_PER_SEC
-    }
 
     fn jiff_tz(name: &str) -> TimeZone {
         TimeZone::try_from(zone(name)).expect("bundled")

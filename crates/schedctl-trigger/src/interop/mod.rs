@@ -247,3 +247,25 @@ mod convert {
         })
     }
 }
+
+/// Helpers of the conversion tests (chrono, jiff, serde).
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::civil::{days_from_civil, US_PER_SEC};
+    use crate::{Tz, Zone};
+
+    /// A zone of the bundled database.
+    pub(crate) fn zone(name: &str) -> Zone {
+        Zone::get(name).expect("bundled")
+    }
+
+    /// [`zone`] as a [`Tz`].
+    pub(crate) fn tz(name: &str) -> Tz {
+        Tz::Zone(zone(name))
+    }
+
+    /// The wall time `y-m-d h:mi` as local microseconds.
+    pub(crate) fn local(y: i32, m: u32, d: u32, h: i64, mi: i64) -> i64 {
+        (days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60) * US_PER_SEC
+    }
+}

@@ -353,16 +353,9 @@ fn parse_zoned(text: &str) -> Result<ZonedTime, TextError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::civil::{days_from_civil, US_PER_SEC};
+    use crate::civil::US_PER_SEC;
+    use crate::interop::testing::{local, tz as zone};
     use proptest::prelude::*;
-
-    fn zone(name: &str) -> Tz {
-        Tz::Zone(Zone::get(name).expect("bundled"))
-    }
-
-    fn local(y: i32, m: u32, d: u32, h: i64, mi: i64) -> i64 {
-        (days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60) * US_PER_SEC
-    }
 
     fn json<T: Serialize>(value: &T) -> String {
         serde_json::to_string(value).expect("serializes")
@@ -373,27 +366,33 @@ mod tests {
     }
 
     #[test]
-    fn zoned_time_in_a_fold_keeps_the_occurrence() {
+    fn fold_and_raw_gap_times_round_trip_with_the_offset_they_are_read_with() {
         let berlin = zone("Europe/Berlin");
-        for (fold, text) in [
-            (false, r#""2027-10-31T02:30:00+02:00[Europe/Berlin]""#),
-            (true, r#""2027-10-31T02:30:00+01:00[Europe/Berlin]""#),
+        // A fold: each occurrence its offset. APScheduler's raw 02:30 in the gap: fold 0 reads
+        // +01:00, fold 1 reads +02:00.
+        for (wall, fold, text) in [
+            (
+                local(2027, 10, 31, 2, 30),
+                false,
+                r#""2027-10-31T02:30:00+02:00[Europe/Berlin]""#,
+            ),
+            (
+                local(2027, 10, 31, 2, 30),
+                true,
+                r#""2027-10-31T02:30:00+01:00[Europe/Berlin]""#,
+            ),
+            (
+                local(2027, 3, 28, 2, 30),
+                false,
+                r#""2027-03-28T02:30:00+01:00[Europe/Berlin]""#,
+            ),
+            (
+                local(2027, 3, 28, 2, 30),
+                true,
+                r#""2027-03-28T02:30:00+02:00[Europe/Berlin]""#,
+            ),
         ] {
-            let t = ZonedTime::from_wall(local(2027, 10, 31, 2, 30), fold, berlin).expect("r");
-            assert_eq!(json(&t), text);
-            assert_eq!(back::<ZonedTime>(text), Ok(t));
-        }
-    }
-
-    #[test]
-    fn raw_gap_time_round_trips_with_the_offset_it_is_read_with() {
-        let berlin = zone("Europe/Berlin");
-        // APScheduler's raw 02:30 in the gap: fold 0 reads +01:00, fold 1 reads +02:00.
-        for (fold, text) in [
-            (false, r#""2027-03-28T02:30:00+01:00[Europe/Berlin]""#),
-            (true, r#""2027-03-28T02:30:00+02:00[Europe/Berlin]""#),
-        ] {
-            let t = ZonedTime::from_wall(local(2027, 3, 28, 2, 30), fold, berlin).expect("r");
+            let t = ZonedTime::from_wall(wall, fold, berlin).expect("r");
             assert_eq!(json(&t), text);
             assert_eq!(back::<ZonedTime>(text), Ok(t));
         }
