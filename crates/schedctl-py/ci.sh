@@ -27,5 +27,7 @@ python3 -m venv "$work/test"
 # APScheduler, which reads zones from it.
 PATH="$work/test/bin:/usr/bin:/bin" "$work/test/bin/pip" install -q --only-binary schedctl \
     "$work"/wheels/schedctl-*.whl "apscheduler==3.11.3" pytest "tzdata==2026.6" sqlalchemy
-PATH="$work/test/bin:/usr/bin:/bin" "$work/test/bin/python" -m pytest -q crates/schedctl-py/tests
+# The tests that run the command use the one the wheel installed.
+SCHEDCTL_BIN="$work/test/bin/schedctl" PATH="$work/test/bin:/usr/bin:/bin" \
+    "$work/test/bin/python" -m pytest -q crates/schedctl-py/tests
 (cd book/src/examples/python && PATH="$work/test/bin:/usr/bin:/bin" CI=true "$work/test/bin/python" -m pytest -q tests)

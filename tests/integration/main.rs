@@ -4,6 +4,7 @@ mod combine_props;
 mod dst_props;
 mod error_messages;
 mod explain_props;
+mod freezes;
 mod hostile;
 mod next_conformance;
 mod sim_conformance;

@@ -8,7 +8,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use schedctl_core::{
     simulate_counts, simulate_streaming, Entry, Frozen, JobFile, Simulation, Status,
 };
-use schedctl_trigger::{Instant, Tz, ZonedTime};
+use schedctl_trigger::{EvalError, Instant, Tz, ZonedTime};
 
 use crate::output::{stdout_is_terminal, CmdResult, Failure};
 use crate::timearg::parse_time;
@@ -298,12 +298,21 @@ fn frozen_at(file: &JobFile, f: &Frozen) -> String {
 
 /// The freeze said in words, for people reading a table or a summary.
 fn write_frozen(out: &mut impl Write, file: &JobFile, f: &Frozen) -> std::io::Result<()> {
+    let fix = match f.error {
+        EvalError::RunTimesRepeat { .. } => {
+            "give the `or`'s triggers one zone, or split the job in two, so that each next fire \
+             comes after the last"
+        }
+        _ => {
+            "make the `and` triggers agree after every fire (see `schedctl explain`), or use \
+             `or`/`cron` instead"
+        }
+    };
     writeln!(
         out,
         "FROZEN at {}: computing the next run time of job `{}` never returns in APScheduler 3.11 \
          ({}). The scheduler thread stops there: no job is processed again, runs already \
-         started finish, and every later fire is pending. Fix: make the `and` triggers agree \
-         after every fire (see `schedctl explain`), or use `or`/`cron` instead.",
+         started finish, and every later fire is pending. Fix: {fix}.",
         frozen_at(file, f),
         file.jobs[f.job].id,
         f.error

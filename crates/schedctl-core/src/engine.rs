@@ -372,7 +372,7 @@ impl<'f> Engine<'f> {
                 &mut state.cursor,
             ) {
                 Ok(w) => w,
-                Err(error @ EvalError::AndTriggerLoops { .. }) => {
+                Err(error) if error.freezes_scheduler() => {
                     // Rule 7a: the job's collected run times are not submitted, it and every
                     // job after it in this wake-up stay unprocessed, and nothing wakes again.
                     self.frozen = Some(Frozen {
@@ -602,7 +602,7 @@ impl<'f> Engine<'f> {
                 ) {
                     Ok(m) => m.filter(|m| m.instant() >= n.instant()),
                     // A job's fires end where its next fire cannot be computed (rule 7a).
-                    Err(EvalError::AndTriggerLoops { .. }) => None,
+                    Err(error) if error.freezes_scheduler() => None,
                     Err(error) => return Err(fail(error)),
                 };
             }

@@ -51,6 +51,10 @@ impl<'a> IntoIterator for &'a RunTimes {
     }
 }
 
+/// How many answers that do not move forward one collection of run times takes before it is
+/// reported as APScheduler's endless loop ([`EvalError::RunTimesRepeat`]).
+const MAX_BACKWARD_STEPS: u32 = 100_000;
+
 /// What a wake-up decides for one due job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -86,6 +90,7 @@ pub fn wake_job(
     let now_utc = ZonedTime::from_instant(now, Tz::Fixed(0))?;
     let mut run_times = RunTimes::new();
     let mut upcoming = Some(next);
+    let mut backward = 0u32;
     while let Some(n) = upcoming {
         let at = n.instant();
         if at > now {
@@ -93,10 +98,18 @@ pub fn wake_job(
         }
         run_times.push(n);
         upcoming = schedule.next_fire_time_walking(Some(&n), &now_utc, rng, cursor)?;
-        // A trigger whose fires go back in time (a negative interval) would never leave this
-        // loop: stop at the first step backwards.
-        if upcoming.is_some_and(|c| c.instant() < at) {
-            upcoming = None;
+        // APScheduler's Job._get_run_times asks on while the answer is not after `now`. An
+        // answer that does not move forward and is a run time already collected starts the
+        // same answers again (a trigger is a function of the previous fire): APScheduler
+        // loops there for ever. Only a step that does not move forward is checked, so the
+        // usual walk stays linear; a walk that keeps going back without repeating is cut at
+        // MAX_BACKWARD_STEPS, where APScheduler would walk back to year 1.
+        if let Some(c) = upcoming.filter(|c| c.instant() <= at) {
+            backward += 1;
+            let repeats = !schedule.has_jitter() && run_times.iter().any(|r| *r == c);
+            if repeats || backward > MAX_BACKWARD_STEPS {
+                return Err(EvalError::RunTimesRepeat { again: c });
+            }
         }
     }
     let Some(&last) = run_times.last() else {

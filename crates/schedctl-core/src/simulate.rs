@@ -1,6 +1,6 @@
 //! A whole simulation: the engine on a virtual clock over a window, and its results.
 
-use schedctl_trigger::{Cursor, EvalError, Instant, JitterRng, Tz, ZonedTime};
+use schedctl_trigger::{Cursor, Instant, JitterRng, Tz, ZonedTime};
 
 use crate::clock::{Clock, VirtualClock};
 use crate::engine::{Engine, Frozen, SimError};
@@ -205,7 +205,8 @@ fn check_conservation(
                 match schedule.next_fire_time_walking(prev.as_ref(), &now, &mut rng, &mut cursor) {
                     Ok(Some(n)) => n,
                     // The fires end where the next one cannot be computed (rule 8).
-                    Ok(None) | Err(EvalError::AndTriggerLoops { .. }) => break,
+                    Ok(None) => break,
+                    Err(error) if error.freezes_scheduler() => break,
                     Err(error) => return Err(fail(error)),
                 };
             if n.instant() >= end || prev.is_some_and(|p: ZonedTime| n.instant() < p.instant()) {

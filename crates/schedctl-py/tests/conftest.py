@@ -93,7 +93,7 @@ def schedctl_run():
     if binary is None:
         pytest.skip("no schedctl binary (SCHEDCTL_BIN)")
 
-    def run(*args):
-        return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=300)
+    def run(*args, timeout=300):
+        return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
     return run

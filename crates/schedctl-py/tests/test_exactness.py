@@ -9,6 +9,7 @@ to DST changes. Jitter is left out (it is random); its conversion is tested in t
 """
 import os
 import random
+import subprocess
 import tomllib
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -372,29 +373,64 @@ def built():
     return build(SEED)
 
 
+WINDOW = ("--from", "2026-10-24", "--to", "2026-11-03")
+KNOWN_ENGINE_ISSUE = "conservation broken"
+
+
+def check_file(sched, zone, jobs, schedctl_run, tmp_path):
+    """The converted file is valid for `schedctl lint` and `schedctl simulate`.
+
+    A job on which simulate itself fails in a known way (see the xfail tests below: fires that
+    repeat or go backwards for ever, where the virtual clock's `now` equals the previous fire,
+    hang; a duplicated instant breaks the conservation check) is run alone to show that, reported,
+    and left out; any other failure fails the test. Returns [(job id, trigger, what)]."""
+    def write(name, job_ids):
+        checked = BackgroundScheduler(timezone=zone)
+        for job in sched.get_jobs():
+            if job.id in job_ids:
+                checked.add_job(aps_jobs.sync, job.trigger, id=job.id)
+        path = tmp_path / name
+        path.write_text(from_apscheduler(checked))
+        return path
+
+    def run(path, timeout):
+        try:
+            lint = schedctl_run("lint", path, *WINDOW, timeout=timeout)
+            sim = schedctl_run("simulate", path, *WINDOW, "--format", "summary", timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "hangs"
+        if lint.returncode != 0:
+            return "lint: " + lint.stdout + lint.stderr
+        if sim.returncode != 0:
+            return "simulate: " + sim.stderr
+        return None
+
+    stem = zone.replace("/", "_")
+    ids = set(jobs)
+    failure = run(write(f"{stem}.toml", ids), 120)
+    if failure is None:
+        return []
+    issues = []
+    for job_id in sorted(ids):
+        alone = run(write(f"{stem}-one.toml", {job_id}), 10)
+        if alone is None:
+            continue
+        assert alone == "hangs" or KNOWN_ENGINE_ISSUE in alone, (job_id, jobs[job_id]["trigger"], alone)
+        issues.append((job_id, jobs[job_id]["trigger"], alone.strip()))
+    rest = ids - {i[0] for i in issues}
+    failure = run(write(f"{stem}-rest.toml", rest), 120)
+    assert failure is None, failure
+    return issues
+
+
 def test_exactness(built, fires_and_end, schedctl_run, tmp_path):
     plans, refused = built
-    files = {}
+    files, engine_issues = {}, []
     for sched, zone, _, _, _ in plans:
         if zone not in files:
             text = from_apscheduler(sched)
             files[zone] = {j["id"]: j for j in tomllib.loads(text)["job"]}
-            # The file is valid for lint and simulate. Left out of this check: an `or` with a
-            # calendarinterval child, whose fires can go backwards for ever (APScheduler's
-            # scheduler thread loops too; see test_or_whose_fires_go_backwards).
-            checked = BackgroundScheduler(timezone=zone)
-            for job in sched.get_jobs():
-                if not (isinstance(job.trigger, (OrTrigger, AndTrigger)) and "calendarinterval:"
-                        in files[zone][job.id]["trigger"]):
-                    checked.add_job(aps_jobs.sync, job.trigger, id=job.id)
-            path = tmp_path / f"{zone.replace('/', '_')}.toml"
-            path.write_text(from_apscheduler(checked))
-            window = ("--from", "2026-10-24", "--to", "2026-11-03")
-            lint = schedctl_run("lint", path, *window)
-            assert lint.returncode == 0, lint.stdout + lint.stderr
-            sim = schedctl_run("simulate", path, *window, "--format", "summary")
-            assert sim.returncode == 0, sim.stderr
-
+            engine_issues += check_file(sched, zone, files[zone], schedctl_run, tmp_path)
     assert len(plans) >= 300
     kinds, ends, mismatches, skipped = {}, {}, [], []
     for sched, zone, job, kind, start in plans:
@@ -426,6 +462,8 @@ def test_exactness(built, fires_and_end, schedctl_run, tmp_path):
           f"refused by the conversion while generating {len(refused)}")
     for r in refused:
         print("refused:", r[1])
+    for issue in engine_issues:
+        print("schedctl simulate fails on (a known engine issue, see the xfail tests):", issue)
     for s in skipped:
         print("skipped:", s)
     detail = "\n".join(
@@ -471,21 +509,62 @@ def test_or_whose_fires_go_backwards(next_fires):
     assert [key(f) for f in got] == [key(canonical(f, UTC)) for f in want]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schedctl simulate (and lint) never end on a job whose fires go backwards for ever, where "
-    "APScheduler's Job._get_run_times loops for ever too (the scheduler thread hangs); schedctl "
-    "could report it as it reports the AndTrigger freeze"))
+# APScheduler's Job._get_run_times loops for ever on this job (its fires come back to an
+# earlier one and never pass `now`): schedctl reports the freeze, as for an AndTrigger loop.
 def test_simulate_ends_on_fires_that_go_backwards(schedctl_run, tmp_path):
-    import subprocess
-
     path = tmp_path / "backwards.toml"
     path.write_text('timezone = "UTC"\n[[job]]\nid = "x"\ntrigger = "or:[calendarinterval:days=1 '
                     'start_date=2026-06-09 timezone=UTC] [cron:minute=* timezone=America/New_York]"\n')
+    done = simulate_within(path, "2026-06-10", "+1h")
+    assert done.returncode == 0, done.stderr
+
+
+def test_or_repeats_an_instant_in_a_fold(next_fires):
+    """Same fires as APScheduler's walk (now = the previous fire), which repeats one instant for
+    ever: the UTC child fires at 00:00Z, which is 01:00, the first of two, in Dublin; Python's
+    `==` across zones is False for an ambiguous time (PEP 495), so the Dublin child does not add
+    its microsecond and answers 00:00Z again. (A real scheduler wakes up microseconds late, so
+    its `now` is past the fire and it moves on.)"""
+    trigger = OrTrigger([CronTrigger(hour=1, minute="*/30", timezone="Europe/Dublin"),
+                         CronTrigger(hour=0, minute=0, timezone="UTC")])
+    start = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)
+    want, _ = walk(trigger, start, 4)
+    assert [canonical(f, UTC).isoformat() for f in want] == ["2026-10-25T00:00:00+00:00"] * 4
+    got = next_fires(trigger_to_string(trigger), start, 4, "UTC")
+    assert [key(f) for f in got] == [key(canonical(f, UTC)) for f in want]
+
+
+def simulate_within(path, start, end, seconds=5):
     from schedctl_cli import schedctl_bin
 
     try:
-        done = subprocess.run([schedctl_bin(), "simulate", str(path), "--from", "2026-06-10", "--to", "+1h",
-                               "--format", "summary"], capture_output=True, text=True, timeout=5)
+        return subprocess.run([schedctl_bin(), "simulate", str(path), "--from", start, "--to", end,
+                               "--format", "summary"], capture_output=True, text=True, timeout=seconds)
     except subprocess.TimeoutExpired:
-        pytest.fail("schedctl simulate did not end within 5 s")
-    assert done.returncode == 0
+        pytest.fail(f"schedctl simulate did not end within {seconds} s")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "schedctl simulate (and the oracle's aps_sim.py) never end when a fire repeats for ever at "
+    "the virtual clock's `now` (test_or_repeats_an_instant_in_a_fold); a real APScheduler wakes "
+    "up microseconds late and moves on"))
+def test_simulate_ends_on_an_instant_repeated_in_a_fold(schedctl_run, tmp_path):
+    path = tmp_path / "repeat.toml"
+    path.write_text('timezone = "UTC"\n[[job]]\nid = "x"\ntrigger = "or:[cron:hour=1 minute=*/30 '
+                    'timezone=Europe/Dublin] [cron:hour=0 minute=0 timezone=UTC]"\n')
+    done = simulate_within(path, "2026-10-24T23:00:00Z", "+2h")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "schedctl simulate (and the oracle's aps_sim.py) stop with `internal error: conservation "
+    "broken` when a backlog holds an instant twice: the cron child returns Dublin's gap wall "
+    "time 01:00 (01:00Z) and, asked again with now = that fire, 02:00 IST (01:00Z again); the "
+    "simulation asks with now = the wake-up and gets one fire fewer than the count of rule 8"))
+def test_simulate_conserves_a_backlog_with_an_instant_twice(schedctl_run, tmp_path):
+    path = tmp_path / "dup.toml"
+    path.write_text('timezone = "UTC"\n[[job]]\nid = "x"\ntrigger = "or:[cron:hour=1-3 minute=*/10 '
+                    'second=0 timezone=Europe/Dublin] [date:run_date=2026-03-29T00:00:00+00:00 '
+                    'timezone=UTC]"\n')
+    done = simulate_within(path, "2026-03-30", "2026-03-31")
+    assert done.returncode == 0, done.stderr

@@ -425,10 +425,36 @@ pub enum EvalError {
         /// The earliest and the latest of the children's next fires, in the trigger's zone.
         disagree: (ZonedTime, ZonedTime),
     },
+    /// APScheduler's scheduler never finishes collecting a job's run times: its trigger, asked
+    /// for the fire after each run time, comes back to the run time `again` without passing
+    /// the scheduler's `now` (an `or` of children in different zones can alternate), and
+    /// `Job._get_run_times` loops for ever. Found by the scheduling policy, not by a trigger.
+    #[error(
+        "APScheduler 3.11 never finishes collecting this job's run times: its trigger comes back \
+         to the fire at {} without passing the scheduler's `now`, so the scheduler thread loops \
+         for ever (every job stops)",
+        canonical(again)
+    )]
+    RunTimesRepeat {
+        /// The run time the trigger came back to.
+        again: ZonedTime,
+    },
     /// An `and` whose children disagreed for 500,000 rounds of its search (APScheduler would
     /// search on, to year 9999).
     #[error("the `and` trigger's children found no common fire in 500,000 rounds of search (APScheduler 3.11 would search on, to year 9999): they probably never agree")]
     AndSearchTooLong,
+}
+
+impl EvalError {
+    /// Whether APScheduler 3.11's scheduler thread hangs on this error (an AndTrigger loop, a
+    /// run-time collection that never ends): the simulation records a freeze (CONTRACT rule
+    /// 7a) instead of failing.
+    pub fn freezes_scheduler(&self) -> bool {
+        matches!(
+            self,
+            EvalError::AndTriggerLoops { .. } | EvalError::RunTimesRepeat { .. }
+        )
+    }
 }
 
 /// A raw fire as it reads on the clock (a DST-gap wall time moved to where it really is).
