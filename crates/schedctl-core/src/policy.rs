@@ -106,7 +106,7 @@ pub fn wake_job(
         // MAX_BACKWARD_STEPS, where APScheduler would walk back to year 1.
         if let Some(c) = upcoming.filter(|c| c.instant() <= at) {
             backward += 1;
-            let repeats = !schedule.has_jitter() && run_times.iter().any(|r| *r == c);
+            let repeats = !schedule.has_jitter() && run_times.contains(&c);
             if repeats || backward > MAX_BACKWARD_STEPS {
                 return Err(EvalError::RunTimesRepeat { again: c });
             }
