@@ -80,6 +80,7 @@ pub enum SimError {
         /// The job's id.
         job: String,
         /// What the trigger could not compute.
+        #[source]
         error: EvalError,
     },
     /// A fire was classified twice or not at all: a bug in schedctl.

@@ -511,11 +511,6 @@ def test_or_whose_fires_go_backwards(next_fires):
 
 # APScheduler's Job._get_run_times loops for ever on this job (its fires come back to an
 # earlier one and never pass `now`): schedctl reports the freeze, as for an AndTrigger loop.
-@pytest.mark.xfail(strict=True, reason=(
-    "schedctl simulate (and lint, and the oracle's aps_sim.py) never end on a job whose fires go "
-    "backwards for ever (test_or_whose_fires_go_backwards), where APScheduler's "
-    "Job._get_run_times loops for ever too (the scheduler thread hangs); schedctl could report "
-    "it as it reports the AndTrigger freeze"))
 def test_simulate_ends_on_fires_that_go_backwards(schedctl_run, tmp_path):
     path = tmp_path / "backwards.toml"
     path.write_text('timezone = "UTC"\n[[job]]\nid = "x"\ntrigger = "or:[calendarinterval:days=1 '

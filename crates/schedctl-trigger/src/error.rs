@@ -124,6 +124,7 @@ pub enum ErrorKind {
         /// The value, as written.
         text: String,
         /// Why it cannot be read.
+        #[source]
         error: IsoError,
     },
     /// A date outside years 1..=9999 once put in the trigger's zone.
