@@ -82,7 +82,9 @@ fn a_job_file_from_standard_input_and_its_errors_name_stdin() {
         "[[job]]\nid = \"a\"\ntrigger = \"cron:hour=25\"\n",
     );
     assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        String::from_utf8_lossy(&bad.stderr).starts_with("<stdin>:3:22: error: `hour` value `25`")
+        err.starts_with("error: `hour` value `25`") && err.contains(" --> <stdin>:3:22\n"),
+        "{err}"
     );
 }

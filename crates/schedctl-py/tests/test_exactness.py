@@ -333,6 +333,20 @@ def walk_start(gen, trigger, zone):
     return t.astimezone(ZoneInfo(zone))
 
 
+def load_oracle():
+    """shared/oracle/aps_trigger.py (trigger string -> APScheduler trigger), when it is there."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(os.environ.get("SCHEDCTL_ORACLE", "/work/shared/oracle")) / "aps_trigger.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("aps_trigger", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def build(seed):
     gen = Gen(seed)
     plans = []
@@ -432,7 +446,9 @@ def test_exactness(built, fires_and_end, schedctl_run, tmp_path):
             files[zone] = {j["id"]: j for j in tomllib.loads(text)["job"]}
             engine_issues += check_file(sched, zone, files[zone], schedctl_run, tmp_path)
     assert len(plans) >= 300
+    oracle = load_oracle()
     kinds, ends, mismatches, skipped = {}, {}, [], []
+    round_trips, round_trip_mismatches = 0, []
     for sched, zone, job, kind, start in plans:
         text = files[zone][job.id]["trigger"]
         want, end = walk(job.trigger, start, FIRES)
@@ -443,6 +459,15 @@ def test_exactness(built, fires_and_end, schedctl_run, tmp_path):
             continue
         show = ZoneInfo(zone) if kind == "combination" else None
         want = [canonical(f, show) for f in want]
+        if oracle is not None:
+            # the string read back by the oracle's reader (shared/oracle/aps_trigger.py)
+            again, _ = oracle.make_trigger(text, zone)
+            back, back_end = walk(again, start, FIRES)
+            round_trips += 1
+            # (the oracle's DateTrigger keeps run_date's fixed offset: compare in the same zone)
+            if (len(back) != len(want) or back_end != end
+                    or [key(canonical(b, w.tzinfo)) for b, w in zip(back, want)] != [key(w) for w in want]):
+                round_trip_mismatches.append((job.id, text, start.isoformat()))
         try:
             got, loops = fires_and_end(text, start, FIRES, zone)
         except Exception as e:  # noqa: BLE001 - any refusal is a mismatch, reported below
@@ -462,6 +487,8 @@ def test_exactness(built, fires_and_end, schedctl_run, tmp_path):
           f"refused by the conversion while generating {len(refused)}")
     for r in refused:
         print("refused:", r[1])
+    print(f"oracle round trips: {round_trips}, mismatches {len(round_trip_mismatches)}")
+    assert not round_trip_mismatches, round_trip_mismatches[:10]
     for issue in engine_issues:
         print("schedctl simulate fails on (a known engine issue, see the xfail tests):", issue)
     for s in skipped:

@@ -66,16 +66,10 @@ pub struct JobInfo {
 ///
 /// let mut sched = Scheduler::new(vec![Executor { name: "default".into(), max_workers: 1 }], vec![]);
 /// sched.add_store("default", Box::new(MemoryStore::default()))?;
-/// let spec = JobSpec {
-///     id: "report".into(),
-///     trigger: "date:run_date=2030-07-01T09:00:00".into(),
-///     timezone: "Europe/Dublin".into(),
-///     command: vec!["true".into()],
-///     executor: "default".into(),
-///     jobstore: "default".into(),
-///     max_instances: 1,
-///     ..JobSpec::default()
-/// };
+/// let (spec, _) = JobSpec::builder("report", "date:run_date=2030-07-01T09:00:00")
+///     .timezone("Europe/Dublin")
+///     .command(["true"])
+///     .build();
 /// sched.add_job(spec.clone(), None, false)?;
 /// let jobs = sched.get_jobs();
 /// // A naive run date is read in the job's zone (Irish Summer Time in July).
