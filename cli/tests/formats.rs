@@ -285,7 +285,7 @@ fn bounded(args: &[&str]) -> std::process::ExitStatus {
 #[cfg(target_os = "linux")]
 #[test]
 fn output_streams_memory_does_not_grow_with_the_count() {
-    let count = "150000";
+    let count = "100000";
     for format in ["json", "table", "jsonl", "csv"] {
         let status = bounded(&[
             "next",
