@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod common;
 
-use common::{bin, counts, get, read_log, run, temp_dir};
+use common::{bin, counts, get, ok_stdout, read_log, run, temp_dir};
 
 /// An RFC 3339 UTC time `secs` seconds from now, on a whole second.
 fn whole_second_from_now(secs: u64) -> (u64, String) {
@@ -756,4 +756,30 @@ fn a_run_that_coalesced_overdue_fires_is_told_how_many() {
     );
     let seen = std::fs::read_to_string(dir.join("runs.txt")).expect("runs");
     assert!(seen.lines().any(|l| l == line), "{line:?} in\n{seen}");
+}
+
+/// A job file's `[jobstores.default]` is the default store: `schedctl.db` is not created
+/// beside it; `--store` still overrides it.
+#[test]
+fn the_job_files_default_store_replaces_schedctl_db() {
+    let dir = temp_dir("file-default");
+    std::fs::write(
+        dir.join("jobs.toml"),
+        "[jobstores.default]\nkind = \"sqlite\"\npath = \"other.db\"\n\
+         [[job]]\nid = \"a\"\ntrigger = \"cron:hour=3\"\ncommand = [\"true\"]\n",
+    )
+    .expect("job file");
+    let out = ok_stdout(&dir, &["run", "jobs.toml", "--for", "100ms"]);
+    assert!(
+        out.contains("store default = ") && out.contains("other.db"),
+        "{out}"
+    );
+    assert!(dir.join("other.db").exists());
+    assert!(!dir.join("schedctl.db").exists());
+    let out = ok_stdout(
+        &dir,
+        &["run", "jobs.toml", "--for", "100ms", "--store", "given.db"],
+    );
+    assert!(out.contains("given.db"), "{out}");
+    assert!(dir.join("given.db").exists() && !dir.join("schedctl.db").exists());
 }

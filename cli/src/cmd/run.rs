@@ -35,8 +35,9 @@ use crate::timearg::parse_time;
 pub(crate) struct RunArgs {
     /// The job file
     file: PathBuf,
-    /// The default job store: an SQLite file (default: `schedctl.db` beside the job file), or a
-    /// PostgreSQL URL (`postgres://user@host/db`) that several runners share
+    /// The default job store: an SQLite file, or a PostgreSQL URL (`postgres://user@host/db`)
+    /// that several runners share (default: the job file's `[jobstores.default]`, else
+    /// `schedctl.db` beside the job file)
     #[arg(long)]
     store: Option<PathBuf>,
     /// How long a runner of a PostgreSQL store (--store URL) may be silent before the others
@@ -275,12 +276,22 @@ pub(crate) fn run_run(args: RunArgs, out: &mut impl Write) -> CmdResult {
             None => what,
         }
     };
-    let mut default = open(&default_store, lease)?;
-    let mut stores = vec![format!("default = {}", shown(&mut default))];
-    sched
-        .add_store("default", default)
-        .map_err(|e| input(e.to_string()))?;
-    for store in &file.jobstores {
+    // The default store is `--store` when given, else the job file's `[jobstores.default]`,
+    // else `schedctl.db` beside the job file (never created when the file names another).
+    let file_default = file.jobstores.iter().any(|s| s.name == "default");
+    let mut stores = Vec::new();
+    if args.store.is_some() || !file_default {
+        let mut default = open(&default_store, lease)?;
+        stores.push(format!("default = {}", shown(&mut default)));
+        sched
+            .add_store("default", default)
+            .map_err(|e| input(e.to_string()))?;
+    }
+    for store in file
+        .jobstores
+        .iter()
+        .filter(|s| s.name != "default" || args.store.is_none())
+    {
         let mut boxed: Box<dyn JobStore> = match &store.kind {
             JobStoreKind::Memory => Box::new(MemoryStore::default()),
             JobStoreKind::Sqlite { path } => open(&beside(&args.file, path), lease)?,
