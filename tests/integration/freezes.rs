@@ -57,3 +57,29 @@ fn an_and_trigger_loop_is_still_the_same_freeze() {
     // loops: nothing is submitted (rule 7a).
     assert!(sim.ledger.iter().all(|e| e.status == Status::Pending));
 }
+
+#[test]
+fn an_instant_answered_again_in_a_fold_freezes_once_and_ends() {
+    // In the October fold, Dublin's 01:00 and UTC's 00:00 are one instant that Python's
+    // comparison calls neither equal nor ordered: the `or` answers it for ever.
+    let sim = run(
+        "or:[cron:hour=1 minute=*/30 timezone=Europe/Dublin] [cron:hour=0 minute=0 timezone=UTC]",
+        "2026-10-24T23:00:00Z",
+        "2026-10-25T02:00:00Z",
+    );
+    assert!(sim.frozen.is_some());
+    assert_eq!(sim.ledger.len(), 1, "{:?}", sim.ledger);
+}
+
+#[test]
+fn a_backlog_with_one_instant_written_twice_counts_it_once() {
+    // Dublin's gap wall time 01:00 (01:00Z) and then 02:00 IST (01:00Z again): one fire, as the
+    // scheduler collects it at its wake-up; conservation holds.
+    let sim = run(
+        "or:[cron:hour=1-3 minute=*/10 second=0 timezone=Europe/Dublin] [date:run_date=2026-03-29T00:00:00+00:00 timezone=UTC]",
+        "2026-03-30T00:00:00Z",
+        "2026-03-31T00:00:00Z",
+    );
+    assert!(sim.frozen.is_none());
+    assert_eq!(sim.counts[0].fires, 31);
+}

@@ -26,7 +26,7 @@ use schedctl_trigger::{Cursor, EvalError, Instant, JitterRng, Schedule, Tz, Zone
 use crate::duration::Micros;
 use crate::jobfile::{Job, JobFile};
 use crate::ledger::{Counts, Entry, PoolLoad, Rule, Status};
-use crate::policy::{start_decision, wake_job, RunTimes, StartDecision};
+use crate::policy::{start_decision, wake_job, RunTimes, StartDecision, Step, Walk};
 
 /// A run of one job waiting for, or holding, a worker: its run times, the first `started`
 /// of them already taken.
@@ -580,20 +580,25 @@ impl<'f> Engine<'f> {
             };
             let zone = Tz::Zone(state.schedule.zone());
             let mut next = state.next;
+            let mut walk = Walk::default();
+            // The first pending fire is recorded; a repeat of the previous instant is not.
+            let mut step = Step::Fire;
             while let Some(n) = next.filter(|n| n.instant() < self.end) {
-                self.sink.record(
-                    Entry::unstarted(
-                        j,
-                        n.canonical_in(zone).map_err(|e| fail(e.into()))?,
-                        Status::Pending,
-                        match self.frozen {
-                            Some(f) => Rule::Frozen { at: f.at },
-                            None => Rule::PausedPastEnd,
-                        },
-                    ),
-                    n.instant(),
-                    self.id_rank[j],
-                );
+                if step == Step::Fire {
+                    self.sink.record(
+                        Entry::unstarted(
+                            j,
+                            n.canonical_in(zone).map_err(|e| fail(e.into()))?,
+                            Status::Pending,
+                            match self.frozen {
+                                Some(f) => Rule::Frozen { at: f.at },
+                                None => Rule::PausedPastEnd,
+                            },
+                        ),
+                        n.instant(),
+                        self.id_rank[j],
+                    );
+                }
                 let now = utc(n.instant()).map_err(fail)?;
                 next = match state.schedule.next_fire_time_walking(
                     Some(&n),
@@ -601,7 +606,10 @@ impl<'f> Engine<'f> {
                     &mut state.rng,
                     &mut state.cursor,
                 ) {
-                    Ok(m) => m.filter(|m| m.instant() >= n.instant()),
+                    Ok(m) => m.filter(|m| {
+                        step = walk.step(&n, m);
+                        step != Step::End
+                    }),
                     // A job's fires end where its next fire cannot be computed (rule 7a).
                     Err(error) if error.freezes_scheduler() => None,
                     Err(error) => return Err(fail(error)),

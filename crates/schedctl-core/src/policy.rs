@@ -55,6 +55,51 @@ impl<'a> IntoIterator for &'a RunTimes {
 /// reported as APScheduler's endless loop ([`EvalError::RunTimesRepeat`]).
 const MAX_BACKWARD_STEPS: u32 = 100_000;
 
+/// A walk through a job's fires (rule 8's count of fires, and the pending fires after a freeze
+/// or past the window): the same steps for both, so that conservation holds.
+#[derive(Debug, Default)]
+pub(crate) struct Walk {
+    same: u32,
+}
+
+/// One step of a [`Walk`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A fire after the previous one.
+    Fire,
+    /// The previous fire's instant again, written in another zone or the other side of a DST
+    /// change (Python's comparison of the two is false both ways): one fire, not two, as the
+    /// scheduler, asking with `now` at its wake-up, collects it once.
+    Repeat,
+    /// The walk ends: a step back in time, an answer equal to the previous one (a trigger is a
+    /// function of its previous fire: it would repeat for ever), or more than
+    /// [`MAX_SAME_INSTANT`] answers at one instant (APScheduler's own walk never leaves it).
+    End,
+}
+
+/// How many answers in a row at one instant a walk takes before it ends.
+const MAX_SAME_INSTANT: u32 = 2;
+
+impl Walk {
+    /// The step from `prev` to `next`, the trigger's answer after it.
+    pub(crate) fn step(&mut self, prev: &ZonedTime, next: &ZonedTime) -> Step {
+        if next.instant() != prev.instant() {
+            self.same = 0;
+            return if next.instant() < prev.instant() {
+                Step::End
+            } else {
+                Step::Fire
+            };
+        }
+        self.same += 1;
+        if next == prev || self.same > MAX_SAME_INSTANT {
+            Step::End
+        } else {
+            Step::Repeat
+        }
+    }
+}
+
 /// What a wake-up decides for one due job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

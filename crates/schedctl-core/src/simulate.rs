@@ -6,6 +6,7 @@ use crate::clock::{Clock, VirtualClock};
 use crate::engine::{Engine, Frozen, SimError};
 use crate::jobfile::JobFile;
 use crate::ledger::{Counts, Entry, PoolLoad, Status};
+use crate::policy::{Step, Walk};
 
 /// The outcome of [`simulate`].
 #[derive(Debug)]
@@ -200,6 +201,7 @@ fn check_conservation(
         let mut prev = None;
         let mut fires = 0u64;
         let mut cursor = Cursor::default();
+        let mut walk = Walk::default();
         loop {
             let n =
                 match schedule.next_fire_time_walking(prev.as_ref(), &now, &mut rng, &mut cursor) {
@@ -209,10 +211,13 @@ fn check_conservation(
                     Err(error) if error.freezes_scheduler() => break,
                     Err(error) => return Err(fail(error)),
                 };
-            if n.instant() >= end || prev.is_some_and(|p: ZonedTime| n.instant() < p.instant()) {
+            let step = prev.map_or(Step::Fire, |p: ZonedTime| walk.step(&p, &n));
+            if n.instant() >= end || step == Step::End {
                 break;
             }
-            fires += 1;
+            if step == Step::Fire {
+                fires += 1;
+            }
             now = ZonedTime::from_instant(n.instant(), Tz::Fixed(0)).map_err(|e| fail(e.into()))?;
             prev = Some(n);
         }

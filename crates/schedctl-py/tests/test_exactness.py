@@ -571,10 +571,9 @@ def simulate_within(path, start, end, seconds=5):
         pytest.fail(f"schedctl simulate did not end within {seconds} s")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schedctl simulate (and the oracle's aps_sim.py) never end when a fire repeats for ever at "
-    "the virtual clock's `now` (test_or_repeats_an_instant_in_a_fold); a real APScheduler wakes "
-    "up microseconds late and moves on"))
+# A fire repeated for ever at the virtual clock's `now` (test_or_repeats_an_instant_in_a_fold):
+# APScheduler's scheduler never leaves it; schedctl reports the freeze (the oracle's aps_sim.py
+# hangs; a real APScheduler wakes up microseconds late and moves on).
 def test_simulate_ends_on_an_instant_repeated_in_a_fold(schedctl_run, tmp_path):
     path = tmp_path / "repeat.toml"
     path.write_text('timezone = "UTC"\n[[job]]\nid = "x"\ntrigger = "or:[cron:hour=1 minute=*/30 '
@@ -583,11 +582,8 @@ def test_simulate_ends_on_an_instant_repeated_in_a_fold(schedctl_run, tmp_path):
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schedctl simulate (and the oracle's aps_sim.py) stop with `internal error: conservation "
-    "broken` when a backlog holds an instant twice: the cron child returns Dublin's gap wall "
-    "time 01:00 (01:00Z) and, asked again with now = that fire, 02:00 IST (01:00Z again); the "
-    "simulation asks with now = the wake-up and gets one fire fewer than the count of rule 8"))
+# A backlog holding an instant twice (Dublin's gap wall time 01:00, then 02:00 IST, the same
+# instant): rule 8's count and the scheduler's collection see one fire there, not two.
 def test_simulate_conserves_a_backlog_with_an_instant_twice(schedctl_run, tmp_path):
     path = tmp_path / "dup.toml"
     path.write_text('timezone = "UTC"\n[[job]]\nid = "x"\ntrigger = "or:[cron:hour=1-3 minute=*/10 '
