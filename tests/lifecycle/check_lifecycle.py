@@ -226,7 +226,18 @@ class Aps:
         return events
 
     def shutdown(self):
+        """Shut the scheduler down; returns the runs APScheduler 3.11 loses doing it, as
+        (job id, fire). Its scheduler thread, woken by shutdown(), runs _process_jobs once more
+        without checking the state (BlockingScheduler._main_loop): every job due then, paused or
+        not, is submitted to executors already shut down ("Error submitting job ... cannot
+        schedule new futures after shutdown"), so its run is lost with no event, and its next
+        run time moves on. schedctl does not copy that: the run is due at the next start and
+        reported there (book: commands/run.md, "Stopping")."""
+        now = datetime.now(UTC)
+        due = [(j.id, j.next_run_time) for j in self.sched.get_jobs()
+               if j.next_run_time is not None and j.next_run_time <= now]
         self.sched.shutdown(wait=True)
+        return due
 
     def trigger(self, text):
         return self.make_trigger(text)[0]
@@ -459,7 +470,19 @@ def compare_next(report, step, jobs, aps_seen, sc_seen):
         report.add(step, jid, describe(a, job, "aps"), describe(s, job, "sc"), ok, why)
 
 
-def compare_events(report, step, jobs, aps_events, sc_events):
+def compare_events(report, step, jobs, aps_events, sc_events, lost=()):
+    """`lost`: runs APScheduler lost at its shutdown before this step (Aps.shutdown), which
+    schedctl reports `missed` at this start: the one known difference, shown, not hidden."""
+    lost = {(jid, fire.astimezone(UTC)) for jid, fire in lost}
+    noted = {}
+    kept = []
+    for jid, fire, outcome in sc_events:
+        if outcome == "missed" and (jid, fire.astimezone(UTC)) in lost:
+            noted[jid] = fire
+        else:
+            kept.append((jid, fire, outcome))
+    sc_events = kept
+
     def per_job(events):
         out = {}
         for jid, fire, outcome in sorted(events, key=lambda e: (e[0], e[1])):
@@ -480,7 +503,15 @@ def compare_events(report, step, jobs, aps_events, sc_events):
         else:
             ok = [(f.astimezone(UTC), o) for f, o in a] == [(f.astimezone(UTC), o) for f, o in s]
             fmt = lambda evs: ", ".join(f"{o} {iso(f)}" for f, o in evs) or "none"
-        report.add(step + ": runs", jid, fmt(a), fmt(s), ok, "" if ok else "different runs")
+        note = "" if ok else "different runs"
+        if jid in noted:
+            note = (f"schedctl also reports {iso(noted[jid])} missed, the run APScheduler lost at "
+                    "its shutdown (book: run.md, Stopping)")
+        report.add(step + ": runs", jid, fmt(a), fmt(s), ok, note)
+    for jid in sorted(set(noted) - {j for j in jobs if a_all.get(j) or s_all.get(j)}):
+        report.add(step + ": runs", jid, "none (lost at shutdown)", f"missed {iso(noted[jid])}", True,
+                   "the run APScheduler lost at its shutdown (book: run.md, Stopping)")
+    quiet = [j for j in quiet if j not in noted]
     if quiet:
         report.add(step + ": runs", ",".join(quiet), "none", "none", True)
 
@@ -607,7 +638,7 @@ def lifecycle(aps, sc, report):
     # the store. schedctl: `run` with the job file as it was: the file did not change since the
     # last start, so what `jobs modify`, `reschedule` and `remove` did stands.
     expected = store_words(aps, jobs, removed=TWINS)
-    aps.shutdown()
+    lost = aps.shutdown()
     sleep_until(at(8.4))
     proc, log = sc.start_run((at(15.4) - now()).total_seconds())
     aps.start()
@@ -617,7 +648,7 @@ def lifecycle(aps, sc, report):
     if rc != 0:
         report.add("restart", "(run)", "", f"exit {rc}", False, out[-300:])
     compare_words(report, "restart", expected, words, jobs)
-    compare_events(report, "restart", jobs, aps_events, sc_events)
+    compare_events(report, "restart", jobs, aps_events, sc_events, lost)
     # the premise of restart 2: the date job fired during this run (on both sides, by the above)
     fired = any(j == "dt" and o == "executed" for j, _, o in aps_events)
     report.add("restart: premise", "dt", "fired" if fired else "did not fire", "", fired,
@@ -627,7 +658,7 @@ def lifecycle(aps, sc, report):
 
     # --- restart 2, running 1 s: the date job that fired is not back, nor the removed twins
     expected = store_words(aps, jobs, removed=TWINS)
-    aps.shutdown()
+    lost = aps.shutdown()
     sleep_until(at(15.6))
     proc, log = sc.start_run(1.0)
     aps.start()
@@ -637,7 +668,7 @@ def lifecycle(aps, sc, report):
     if rc != 0:
         report.add("restart 2", "(run)", "", f"exit {rc}", False, out[-300:])
     compare_words(report, "restart 2", expected, words, jobs)
-    compare_events(report, "restart 2", jobs, aps_events, sc_events)
+    compare_events(report, "restart 2", jobs, aps_events, sc_events, lost)
     compare_next(report, "restart 2", jobs, aps.seen(), sc.seen())
     aps.shutdown()
 
