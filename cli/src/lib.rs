@@ -97,8 +97,9 @@ where
     };
     // `auto` leaves anstream's own choice: colour on a terminal unless NO_COLOR is set
     // (CLICOLOR_FORCE forces it), as cargo does.
+    // Set every time: the Python binding runs several command lines in one process.
     match cli.color {
-        ColorWhen::Auto => {}
+        ColorWhen::Auto => anstream::ColorChoice::Auto.write_global(),
         ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
         ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
     }

@@ -220,9 +220,9 @@ fn every_command_prints_every_format_of_the_book_table() {
                         assert_eq!(record.expect("a CSV record").len(), n, "{what}");
                     }
                     if let Some((keys, json)) = &json_keys {
-                        // `check` rows also say which snapshot and its status (the JSON
+                        // `check` rows also say which snapshot, its job file and its status (the JSON
                         // document nests the changes under each snapshot instead).
-                        let skip = if command == "check" { 2 } else { 0 };
+                        let skip = if command == "check" { 3 } else { 0 };
                         let mut sorted = header[skip..].to_vec();
                         sorted.sort();
                         assert_eq!(&sorted, keys, "CSV header vs JSON keys: {what}");

@@ -413,98 +413,104 @@ pub(crate) fn run_dst(args: DstArgs, out: &mut impl Write) -> CmdResult {
             None => "no fire".into(),
         };
     let mut rows = RowWriter::new(format, out, DST_COLUMNS)?;
-    // Walk APScheduler's raw fires: a fire in a gap is a wall time that does not exist.
-    let (mut prev, mut now) = (None::<ZonedTime>, from);
-    let mut rng = schedctl_trigger::JitterRng::new(0);
-    while let Some(raw) = schedule
-        .next_fire_time(prev.as_ref(), &now, &mut rng)
-        .map_err(|e| input(e.to_string()))?
-    {
-        let fire = raw.canonical_in(tz).map_err(|e| input(e.to_string()))?;
-        // A fire APScheduler's search jumps over after a DST change (never produced, so no
-        // gap or fold policy sees it): say so, with what would fire it.
-        if let Some(p) = &prev {
-            if let Some((skipped, in_gap)) = schedule
-                .jumped_over(p, Some(&raw))
-                .map_err(|e| input(e.to_string()))?
-                .filter(|(s, _)| s.instant() < to.instant())
-            {
-                let (what, fix) = if in_gap {
-                    ("skipped (gap at the day's start)", "next: end of the gap")
-                } else {
-                    ("skipped by APScheduler's search", "dst_jump=fire: fires")
-                };
-                let calendar = if in_gap {
-                    "calendarinterval:days=1: no fire either (that time of day does not exist that date)".to_owned()
-                } else {
-                    format!("calendarinterval:days=1 (fires in APScheduler too): {skipped}")
-                };
-                let policies = vec![
-                    "APScheduler 3.11: no fire (its search, walking on from the previous fire with the old UTC offset, lands past it)".to_owned(),
-                    format!("{fix} {skipped}"),
-                    calendar,
-                ];
-                rows.row(vec![
-                    json!(skipped.to_string()),
-                    json!(what),
-                    json!(policies),
-                ])?;
+    // Rows found before an error (a fire past 9999) stay a whole document: the walk stops,
+    // the output is closed, then the error.
+    let walked = (|| -> Result<(), Failure> {
+        // Walk APScheduler's raw fires: a fire in a gap is a wall time that does not exist.
+        let (mut prev, mut now) = (None::<ZonedTime>, from);
+        let mut rng = schedctl_trigger::JitterRng::new(0);
+        while let Some(raw) = schedule
+            .next_fire_time(prev.as_ref(), &now, &mut rng)
+            .map_err(|e| input(e.to_string()))?
+        {
+            let fire = raw.canonical_in(tz).map_err(|e| input(e.to_string()))?;
+            // A fire APScheduler's search jumps over after a DST change (never produced, so no
+            // gap or fold policy sees it): say so, with what would fire it.
+            if let Some(p) = &prev {
+                if let Some((skipped, in_gap)) = schedule
+                    .jumped_over(p, Some(&raw))
+                    .map_err(|e| input(e.to_string()))?
+                    .filter(|(s, _)| s.instant() < to.instant())
+                {
+                    let (what, fix) = if in_gap {
+                        ("skipped (gap at the day's start)", "next: end of the gap")
+                    } else {
+                        ("skipped by APScheduler's search", "dst_jump=fire: fires")
+                    };
+                    let calendar = if in_gap {
+                        "calendarinterval:days=1: no fire either (that time of day does not exist that date)".to_owned()
+                    } else {
+                        format!("calendarinterval:days=1 (fires in APScheduler too): {skipped}")
+                    };
+                    let policies = vec![
+                        "APScheduler 3.11: no fire (its search, walking on from the previous fire with the old UTC offset, lands past it)".to_owned(),
+                        format!("{fix} {skipped}"),
+                        calendar,
+                    ];
+                    rows.row(vec![
+                        json!(skipped.to_string()),
+                        json!(what),
+                        json!(policies),
+                    ])?;
+                }
             }
-        }
-        if fire.instant() >= to.instant() {
-            break;
-        }
-        (prev, now) = (Some(raw), raw);
-        let touched = dst_touch(&cron, &raw);
-        let (what, policies): (&str, Vec<String>) = match touched {
-            DstTouch::None => continue,
-            DstTouch::Gap { .. } => (
-                "gap",
-                [GapPolicy::Shift, GapPolicy::Skip, GapPolicy::Next]
-                    .iter()
-                    .map(|g| {
-                        format!(
-                            "{g}: {}",
-                            show(
-                                DstPolicy {
-                                    gap: *g,
-                                    ..DstPolicy::default()
-                                },
-                                touched,
-                                fire.instant()
+            if fire.instant() >= to.instant() {
+                break;
+            }
+            (prev, now) = (Some(raw), raw);
+            let touched = dst_touch(&cron, &raw);
+            let (what, policies): (&str, Vec<String>) = match touched {
+                DstTouch::None => continue,
+                DstTouch::Gap { .. } => (
+                    "gap",
+                    [GapPolicy::Shift, GapPolicy::Skip, GapPolicy::Next]
+                        .iter()
+                        .map(|g| {
+                            format!(
+                                "{g}: {}",
+                                show(
+                                    DstPolicy {
+                                        gap: *g,
+                                        ..DstPolicy::default()
+                                    },
+                                    touched,
+                                    fire.instant()
+                                )
                             )
-                        )
-                    })
-                    .collect(),
-            ),
-            DstTouch::FoldFirst | DstTouch::FoldSecond => (
-                if touched == DstTouch::FoldFirst {
-                    "fold, 1st"
-                } else {
-                    "fold, 2nd"
-                },
-                [FoldPolicy::Both, FoldPolicy::First, FoldPolicy::Last]
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{f}: {}",
-                            show(
-                                DstPolicy {
-                                    fold: *f,
-                                    ..DstPolicy::default()
-                                },
-                                touched,
-                                fire.instant()
+                        })
+                        .collect(),
+                ),
+                DstTouch::FoldFirst | DstTouch::FoldSecond => (
+                    if touched == DstTouch::FoldFirst {
+                        "fold, 1st"
+                    } else {
+                        "fold, 2nd"
+                    },
+                    [FoldPolicy::Both, FoldPolicy::First, FoldPolicy::Last]
+                        .iter()
+                        .map(|f| {
+                            format!(
+                                "{f}: {}",
+                                show(
+                                    DstPolicy {
+                                        fold: *f,
+                                        ..DstPolicy::default()
+                                    },
+                                    touched,
+                                    fire.instant()
+                                )
                             )
-                        )
-                    })
-                    .collect(),
-            ),
-        };
-        rows.row(vec![json!(fire.to_string()), json!(what), json!(policies)])?;
-    }
+                        })
+                        .collect(),
+                ),
+            };
+            rows.row(vec![json!(fire.to_string()), json!(what), json!(policies)])?;
+        }
+        Ok(())
+    })();
     let n = rows.rows();
     rows.finish()?;
+    walked?;
     if n == 0 && format == RowFormat::Table {
         writeln!(
             out,

@@ -175,7 +175,17 @@ pub(crate) fn run(args: SimulateArgs, out: &mut impl Write) -> CmdResult {
         eprint!("\r\x1b[2K");
     }
     written?;
-    let sim = sim.map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+    let sim = match sim {
+        Ok(sim) => sim,
+        Err(e) => {
+            // The entries written so far stay one document: close it, then the error.
+            if format == SimFormat::Json {
+                let close = if entries == 0 { "]" } else { "\n  ]" };
+                writeln!(out, "{close}\n}}")?;
+            }
+            return Err(Failure::Input(format!("error: {e}\n")));
+        }
+    };
     match format {
         SimFormat::Jsonl => writeln!(out, "{{{}}}", summary_fields(&file, &sim, &shown))?,
         SimFormat::Json => {

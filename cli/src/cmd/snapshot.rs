@@ -542,12 +542,18 @@ fn check_data(
         checked.push((path.display().to_string(), r.file, status, diffs));
     }
     if format != ReportFormat::Json {
-        // In JSON lines and CSV each change also says which snapshot, and its status.
-        let columns = [&[col("snapshot"), col("status")][..], CHANGE_COLUMNS].concat();
+        // In JSON lines and CSV each change also says which snapshot, its job file and its
+        // status (the keys of the JSON document's snapshots).
+        let columns = [
+            &[col("snapshot"), col("job_file"), col("status")][..],
+            CHANGE_COLUMNS,
+        ]
+        .concat();
         let mut rows = RowWriter::new(row_format(format), out, &columns)?;
-        for (snapshot, _, status, diffs) in &checked {
+        for (snapshot, file, status, diffs) in &checked {
             for mut row in diffs.iter().flat_map(change_rows) {
-                row.splice(0..0, [json!(snapshot), json!(status)]);
+                let file = file.display().to_string();
+                row.splice(0..0, [json!(snapshot), json!(file), json!(status)]);
                 rows.row(row)?;
             }
         }

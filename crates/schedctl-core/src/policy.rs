@@ -141,7 +141,12 @@ pub fn wake_job(
         if at > now {
             break;
         }
-        run_times.push(n);
+        // One run time per instant, as a walk counts fires ([`Walk`]): the same instant
+        // answered again in another zone (or the other side of a DST change) is the run time
+        // already collected.
+        if run_times.last().is_none_or(|l| l.instant() != at) {
+            run_times.push(n);
+        }
         upcoming = schedule.next_fire_time_walking(Some(&n), &now_utc, rng, cursor)?;
         // APScheduler's Job._get_run_times asks on while the answer is not after `now`. An
         // answer that does not move forward and is a run time already collected starts the
@@ -209,5 +214,41 @@ pub fn start_decision(job: &Job, run_time: Instant, start: Instant) -> StartDeci
     match job.misfire_grace_time {
         Some(grace) if late > grace => StartDecision::Missed { late, grace },
         _ => StartDecision::Run { late },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use schedctl_trigger::{Instant, Tz, Zone, ZonedTime};
+
+    use super::{Step, Walk};
+
+    fn at(micros: i64, zone: &str) -> ZonedTime {
+        let tz = Tz::Zone(Zone::get(zone).expect("bundled"));
+        ZonedTime::from_instant(Instant::from_unix_micros(micros), tz).expect("in range")
+    }
+
+    #[test]
+    fn a_walk_counts_one_fire_per_instant_and_ends_where_it_cannot_go_on() {
+        let mut walk = Walk::default();
+        let (a, b) = (at(0, "UTC"), at(60_000_000, "UTC"));
+        assert_eq!(walk.step(&a, &b), Step::Fire);
+        // The same instant in another zone: one fire, not two.
+        let b_dublin = at(60_000_000, "Europe/Dublin");
+        assert_ne!(b, b_dublin);
+        assert_eq!(walk.step(&b, &b_dublin), Step::Repeat);
+        // Forward again resets the count of answers at one instant.
+        let c = at(120_000_000, "UTC");
+        assert_eq!(walk.step(&b_dublin, &c), Step::Fire);
+        // The very answer it was given: it would repeat for ever.
+        assert_eq!(walk.step(&c, &c), Step::End);
+        // A step back in time.
+        assert_eq!(Walk::default().step(&c, &a), Step::End);
+        // Answers alternating between two zones at one instant end after MAX_SAME_INSTANT.
+        let mut walk = Walk::default();
+        let c_dublin = at(120_000_000, "Europe/Dublin");
+        assert_eq!(walk.step(&c, &c_dublin), Step::Repeat);
+        assert_eq!(walk.step(&c_dublin, &c), Step::Repeat);
+        assert_eq!(walk.step(&c, &c_dublin), Step::End);
     }
 }

@@ -47,6 +47,7 @@ class ScheduleError(ValueError):
     ``message`` is what the command prints (the place drawn under the offending text); ``path``,
     ``line`` and ``column`` (from 1) locate the first error in a job file, ``column`` the first
     error in a trigger string; ``errors`` lists every error as ``(message, help, line, column)``.
+    ``fires``: for :func:`next_fires` stopped by an error after some fires, those fires.
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class ScheduleError(ValueError):
         errors: Sequence[Tuple[str, str, int, int]] = (),
     ):
         super().__init__(message)
+        self.fires: List[datetime] = []
         self.message = message
         self.path = path
         self.line = line
@@ -154,7 +156,9 @@ def next_fires(trigger: str, start: When, count: int = 5, tz: str = "UTC") -> Li
     in the trigger's zone. Fires are aware datetimes in the trigger's zone (a ``ZoneInfo``; a
     fixed offset where Python's own zone data disagrees with schedctl's bundled release).
     Fewer than ``count`` when the trigger ends. Raises :class:`ScheduleError` for a bad trigger,
-    zone or start, and for a trigger APScheduler would loop on (after no fire at all).
+    zone or start, and when the fires stop on an error (an ``and`` that APScheduler would loop
+    on, a fire past year 9999): the fires found before it are in the exception's ``fires``, as
+    the command prints them before its error.
     """
     if count < 0:
         raise ValueError("count must be at least 0")
@@ -165,8 +169,10 @@ def next_fires(trigger: str, start: When, count: int = 5, tz: str = "UTC") -> Li
         raise _trigger_error(trigger, tz, str(e)) from None
     zone = _zone_info(zone_name)
     out = [_zoned(us, off, zone) for (us, off) in fires]
-    if stopped is not None and not out:
-        raise ScheduleError(f"error: {stopped}")
+    if stopped is not None:
+        error = ScheduleError(f"error: {stopped}")
+        error.fires = out
+        raise error
     return out
 
 
