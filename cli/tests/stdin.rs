@@ -23,9 +23,20 @@ fn piped(args: &[&str], input: &str) -> std::process::Output {
     child.wait_with_output().expect("ends")
 }
 
+/// Standard output of a successful [`piped`] run.
+fn piped_ok(args: &[&str], input: &str) -> String {
+    let out = piped(args, input);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn a_trigger_from_standard_input() {
-    let out = piped(
+    let out = piped_ok(
         &[
             "next",
             "-",
@@ -38,47 +49,30 @@ fn a_trigger_from_standard_input() {
         ],
         "cron:hour=2 minute=30\n",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        out,
         "2027-03-27T02:30:00+01:00\n2027-03-28T03:30:00+02:00\n"
     );
 }
 
 #[test]
 fn a_job_file_from_standard_input_and_its_errors_name_stdin() {
-    let ok = piped(
-        &[
-            "simulate",
-            "-",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-01-03",
-            "--format",
-            "summary",
-        ],
+    // Two days of a job file read from standard input.
+    let simulate = [
+        "simulate",
+        "-",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-03",
+    ];
+    let ok = piped_ok(
+        &[&simulate[..], &["--format", "summary"]].concat(),
         "[[job]]\nid = \"a\"\ntrigger = \"cron:hour=3\"\n",
     );
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("a fires=2 executed=2"));
+    assert!(ok.starts_with("a fires=2 executed=2"), "{ok}");
     let bad = piped(
-        &[
-            "simulate",
-            "-",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-01-03",
-        ],
+        &simulate,
         "[[job]]\nid = \"a\"\ntrigger = \"cron:hour=25\"\n",
     );
     assert_eq!(bad.status.code(), Some(2));
